@@ -1,0 +1,24 @@
+// The mxkit command: one binary, one subcommand per job.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/zone_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mxkit: authoritative DNS, MX routing, a mail transfer agent and the tools to see why mail goes where it goes"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mxkit 0.1.0");
+  int exit_code = 0;
+  mxkit::cli::add_zone_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mxkit: %s\n", e.what());
+    return 2;
+  }
+  return exit_code;
+}

@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+#include "dns/name.hpp"
+TEST(Name, Root) { EXPECT_EQ(mxkit::dns::Name().to_text(), "."); }
