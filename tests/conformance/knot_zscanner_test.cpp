@@ -51,7 +51,7 @@ Outcome read_expected(const fs::path& out_file) {
   std::string line, block;
   while (std::getline(in, line)) {
     if (line == "------") {
-      if (block.starts_with("WARNG=")) ++o.rejects;
+      if (block.starts_with("WARNG=") || block.starts_with("ERROR=")) ++o.rejects;
       else if (!block.empty()) o.records.push_back(block.substr(0, block.size() - 1));
       block.clear();
       continue;
@@ -72,6 +72,42 @@ std::vector<std::string> case_names() {
   return names;
 }
 
+// Cases where mxkit reads the text as BIND does and Knot refuses it. For each: how many records
+// we accept beyond Knot's, and why. The test still checks that every record Knot produces is
+// produced here, in order, and that the extras are exactly these.
+struct Deviation {
+  std::size_t extra_records;
+  const char* reason;
+};
+const std::map<std::string, Deviation> kDeviations = {
+    {"00-2_general",
+     {0, "a CRLF line ending is whitespace plus a newline for BIND and NSD; Knot stops at the "
+         "first CR (ZS_DOS_NEWLINE). RFC 1035 §5.1 does not define line endings."}},
+    {"01_owner",
+     {6, "'&', ',' and '@@' are ordinary label octets: RFC 2181 §11 lets a label be any octets "
+         "and RFC 1035 §5.1 reserves only the zone-file delimiters; BIND accepts them unescaped. "
+         "(The sixth extra record is the blank-owner line that follows, which then has an owner.)"}},
+    {"02_class", {1, "CLASS1 is IN by RFC 3597 §5; Knot refuses the generic class form."}},
+    {"04-1_ORIGIN",
+     {0, "a relative $ORIGIN is relative to the current origin (RFC 1035 §5.1: names not ending in "
+         "a dot are relative), as BIND reads it; Knot requires an absolute name."}},
+    {"04-2_ORIGIN", {0, "'%' is an ordinary label octet (RFC 2181 §11), as for 01_owner."}},
+    {"06-1_INCLUDE",
+     {3, "a relative $INCLUDE origin is relative to the current origin (RFC 1035 §5.1), as "
+         "BIND reads it; Knot requires an absolute name."}},
+    {"06-2_INCLUDE", {3, "'%' is an ordinary label octet (RFC 2181 §11), as for 01_owner."}},
+};
+
+// True when `sub` appears in `all` in order, and `all` has exactly `extra` more elements.
+bool is_subsequence_with_extras(const std::vector<std::string>& sub,
+                                const std::vector<std::string>& all, std::size_t extra) {
+  if (all.size() != sub.size() + extra) return false;
+  std::size_t j = 0;
+  for (const auto& s : all)
+    if (j < sub.size() && s == sub[j]) ++j;
+  return j == sub.size();
+}
+
 class KnotZscanner : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(KnotZscanner, MatchesKnot) {
@@ -81,6 +117,10 @@ TEST_P(KnotZscanner, MatchesKnot) {
   // Knot substitutes @TMPDIR@ with a folder holding includes/; ours is a fresh temp folder.
   fs::path tmp = fs::temp_directory_path() / ("mxkit-zscanner-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() { fs::remove_all(dir); }
+  } cleanup{tmp};
   fs::copy(data / "includes", tmp / "includes",
            fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   std::ifstream in(data / (GetParam() + ".in"), std::ios::binary);
@@ -92,19 +132,27 @@ TEST_P(KnotZscanner, MatchesKnot) {
   fs::path input = tmp / (GetParam() + ".in");
   std::ofstream(input, std::ios::binary) << text;
 
-  dns::zone::ParseOptions options;  // origin "." and default TTL 1 hour, as Knot's tool runs it
-  options.default_ttl = 3600;
+  // Origin "."; the .out files show the cases ran with a default TTL of 0 (records before any
+  // $TTL or explicit TTL carry 0).
+  dns::zone::ParseOptions options;
+  options.default_ttl = 0;
   KnotFormatSink sink;
   dns::zone::parse_zone_file(input, options, sink);
   Outcome expected = read_expected(data / (GetParam() + ".out"));
 
   std::ostringstream why;
   for (const auto& m : sink.messages) why << "  " << m << "\n";
+  if (auto dev = kDeviations.find(GetParam()); dev != kDeviations.end()) {
+    EXPECT_TRUE(is_subsequence_with_extras(expected.records, sink.outcome.records,
+                                           dev->second.extra_records))
+        << "Knot: " << expected.records.size() << " records, ours: " << sink.outcome.records.size()
+        << "\ndocumented deviation: " << dev->second.reason << "\nour diagnostics:\n" << why.str();
+    return;
+  }
   EXPECT_EQ(sink.outcome.records, expected.records) << "our diagnostics:\n" << why.str();
   EXPECT_EQ(sink.outcome.rejects > 0, expected.rejects > 0)
       << "Knot rejected " << expected.rejects << " lines, we rejected " << sink.outcome.rejects
       << "\n" << why.str();
-  fs::remove_all(tmp);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, KnotZscanner, ::testing::ValuesIn(case_names()),

@@ -72,7 +72,9 @@ bool Lexer::next(Entry& entry, LexError& error) {
       Token tok;
       tok.line = line_;
       tok.column = column(pos_);
-      if (c == '"') {
+      // A quote in column 1 is not a string: owner names are never quoted, and reading it as
+      // one would swallow the lines after a stray quote.
+      if (c == '"' && pos_ != line_start_) {
         std::size_t start = ++pos_;
         bool closed = false;
         while (pos_ < n) {

@@ -43,6 +43,11 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // Reads a whole file; nullopt with a reason on failure.
 std::optional<std::string> read_file(const fs::path& path, std::string& why) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    why = "it is a directory";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     why = std::strerror(errno);
@@ -271,7 +276,12 @@ class Parser {
       return;
     }
     include_stack_.push_back(canonical);
+    // An included file's $TTL ends with it, as its $ORIGIN does (BIND and Knot agree).
+    auto saved_dollar_ttl = dollar_ttl_;
+    auto saved_last_ttl = last_ttl_;
     parse(*text, target.string(), {origin, origin_len}, depth + 1);
+    dollar_ttl_ = saved_dollar_ttl;
+    last_ttl_ = saved_last_ttl;
     include_stack_.pop_back();
   }
 
