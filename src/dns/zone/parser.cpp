@@ -5,11 +5,15 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
+
+#include "core/reserved_region.hpp"
 
 #include "dns/rdata.hpp"
 #include "dns/rrtype.hpp"
@@ -41,33 +45,49 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Reads a whole file; nullopt with a reason on failure.
-std::optional<std::string> read_file(const fs::path& path, std::string& why) {
+// A whole file in memory. The buffer is a ReservedRegion so a large zone file is faulted in
+// with huge pages, and nothing is zero-filled only to be overwritten.
+struct FileText {
+  core::ReservedRegion region{0};
+  std::string_view text;
+};
+
+std::optional<FileText> read_file(const fs::path& path, std::string& why) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     why = "it is a directory";
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     why = std::strerror(errno);
     return std::nullopt;
   }
-  std::string data;
-  in.seekg(0, std::ios::end);
-  auto size = in.tellg();
-  if (size < 0) {
-    why = "cannot determine size";
+  struct ::stat st {};
+  if (::fstat(fd, &st) != 0) {
+    why = std::strerror(errno);
+    ::close(fd);
     return std::nullopt;
   }
-  data.resize(static_cast<std::size_t>(size));
-  in.seekg(0);
-  in.read(data.data(), size);
-  if (!in) {
-    why = "read failed";
-    return std::nullopt;
+  FileText file;
+  file.region = core::ReservedRegion(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t size = static_cast<std::size_t>(st.st_size);
+  std::uint8_t* buffer = file.region.extend(size);
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, buffer + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;  // the file shrank while we read it; take what is there
+    done += static_cast<std::size_t>(n);
   }
-  return data;
+  ::close(fd);
+  file.text = std::string_view(reinterpret_cast<const char*>(buffer), done);
+  return file;
 }
 
 // Unescapes a token used as a file name ("\X" → X, "\DDD" → octet).
@@ -104,7 +124,7 @@ class Parser {
       return stats_;
     }
     include_stack_.push_back(weakly_canonical_or_self(path));
-    parse(*text, path.string(), options_.origin.wire(), 0);
+    parse(text->text, path.string(), options_.origin.wire(), 0);
     return stats_;
   }
 
@@ -279,7 +299,7 @@ class Parser {
     // An included file's $TTL ends with it, as its $ORIGIN does (BIND and Knot agree).
     auto saved_dollar_ttl = dollar_ttl_;
     auto saved_last_ttl = last_ttl_;
-    parse(*text, target.string(), {origin, origin_len}, depth + 1);
+    parse(text->text, target.string(), {origin, origin_len}, depth + 1);
     dollar_ttl_ = saved_dollar_ttl;
     last_ttl_ = saved_last_ttl;
     include_stack_.pop_back();

@@ -1,15 +1,15 @@
-// The records of a loaded zone, packed for size: owners and rdata live in an arena of fixed
-// blocks (no reallocation peaks), and each record is a 24-octet entry pointing into it.
+// The records of a loaded zone, packed for size: owners and rdata live in one byte arena and
+// each record is a 24-octet entry pointing into it. Both grow in place (core::ReservedRegion),
+// so loading a million records never copies a table or doubles the peak.
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/reserved_region.hpp"
 #include "dns/name.hpp"
 #include "dns/zone/parser.hpp"
 
@@ -30,8 +30,10 @@ class RecordTable {
 
   void add(const RecordView& record);
 
-  std::size_t size() const { return entries_.size(); }
-  const Entry& entry(std::size_t i) const { return entries_[i]; }
+  std::size_t size() const { return entries_.size() / sizeof(Entry); }
+  const Entry& entry(std::size_t i) const {
+    return reinterpret_cast<const Entry*>(entries_.data())[i];
+  }
   WireName owner(const Entry& e) const { return {at(e.owner), wire_name_length({at(e.owner), kMaxNameLength})}; }
   std::span<const std::uint8_t> rdata(const Entry& e) const { return {at(e.rdata), e.rdlength}; }
   std::string_view file(const Entry& e) const { return files_[e.file]; }
@@ -41,17 +43,15 @@ class RecordTable {
   std::vector<std::uint32_t> canonical_order() const;
 
  private:
-  static constexpr std::size_t kBlockSize = 1 << 20;
-  std::vector<std::unique_ptr<std::uint8_t[]>> blocks_;
-  std::size_t used_ = kBlockSize;  // in the last block; full so the first add allocates
-  std::deque<Entry> entries_;
+  // Offsets are 32-bit, so the arena holds at most 4 GiB; entries are reserved to match.
+  core::ReservedRegion bytes_{std::size_t{1} << 32};
+  core::ReservedRegion entries_{(std::size_t{1} << 28) * sizeof(Entry)};
   std::vector<std::string> files_;
+  std::uint16_t last_file_ = 0;  // index of the previous record's file
   std::uint32_t last_owner_ = 0;
   std::size_t last_owner_len_ = 0;
 
-  const std::uint8_t* at(std::uint32_t offset) const {
-    return blocks_[offset / kBlockSize].get() + offset % kBlockSize;
-  }
+  const std::uint8_t* at(std::uint32_t offset) const { return bytes_.data() + offset; }
   std::uint32_t store(std::span<const std::uint8_t> bytes);
   std::uint16_t file_index(std::string_view file);
 };
