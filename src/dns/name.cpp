@@ -20,61 +20,87 @@ constexpr bool is_special(std::uint8_t c) {
 
 }  // namespace
 
+namespace {
+
+// 0: an ordinary label octet; 1: '.'; 2: '\\'; 3: must be escaped (controls, space, DEL and
+// above, and the zone-file delimiters " ( ) ;).
+constexpr std::array<std::uint8_t, 256> make_name_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c <= ' '; ++c) t[static_cast<std::size_t>(c)] = 3;
+  for (int c = 0x7f; c < 256; ++c) t[static_cast<std::size_t>(c)] = 3;
+  t['"'] = t['('] = t[')'] = t[';'] = 3;
+  t['.'] = 1;
+  t['\\'] = 2;
+  return t;
+}
+constexpr auto kNameClass = make_name_classes();
+
+}  // namespace
+
 core::Result<std::size_t> parse_name(std::string_view text, WireName origin, std::uint8_t* out) {
-  if (text.empty()) return core::fail("empty domain name");
-  if (text == "@") {
-    if (origin.empty()) return core::fail("'@' used with no origin");
-    std::memcpy(out, origin.data(), origin.size());
-    return origin.size();
-  }
-  if (text == ".") {
-    out[0] = 0;
-    return 1;
-  }
-  std::size_t pos = 0;        // write position
-  std::size_t label_at = 0;   // where the current label's length octet is
-  std::size_t label_len = 0;
-  bool absolute = false;
-  out[0] = 0;
-  pos = 1;
   const std::size_t n = text.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = static_cast<std::uint8_t>(text[i]);
-    if (c == '.') {
+  if (n == 0) return core::fail("empty domain name");
+  if (n == 1) {
+    if (text[0] == '@') {
+      if (origin.empty()) return core::fail("'@' used with no origin");
+      std::memcpy(out, origin.data(), origin.size());
+      return origin.size();
+    }
+    if (text[0] == '.') {
+      out[0] = 0;
+      return 1;
+    }
+  }
+  // `pos` is where the next octet goes; out[label_at] receives the current label's length.
+  // One octet is always kept free for the root label, so the name stays within 255.
+  std::size_t label_at = 0;
+  std::size_t pos = 1;
+  std::size_t i = 0;
+  for (;;) {
+    // The common case: a run of plain octets.
+    while (i < n && kNameClass[static_cast<unsigned char>(text[i])] == 0) {
+      if (pos >= kMaxNameLength - 1) return core::fail("domain name longer than 255 octets");
+      out[pos++] = static_cast<std::uint8_t>(text[i++]);
+    }
+    if (i == n) break;
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::uint8_t k = kNameClass[c];
+    if (k == 1) {  // '.'
+      std::size_t label_len = pos - label_at - 1;
       if (label_len == 0) return core::fail("empty label in domain name");
+      if (label_len > kMaxLabelLength) return core::fail("label longer than 63 octets");
       out[label_at] = static_cast<std::uint8_t>(label_len);
-      label_at = pos;
-      label_len = 0;
-      if (pos + 1 > kMaxNameLength) return core::fail("domain name longer than 255 octets");
-      out[pos++] = 0;
-      if (i + 1 == n) absolute = true;
+      label_at = pos++;
+      if (++i == n) {
+        out[label_at] = 0;  // the trailing dot: an absolute name
+        return pos;
+      }
+      if (pos >= kMaxNameLength) return core::fail("domain name longer than 255 octets");
       continue;
     }
-    if (c == '\\') {
-      if (i + 1 >= n) return core::fail("backslash at end of domain name");
-      auto e = static_cast<std::uint8_t>(text[i + 1]);
-      if (e >= '0' && e <= '9') {
-        if (i + 3 >= n || text[i + 2] < '0' || text[i + 2] > '9' || text[i + 3] < '0' ||
-            text[i + 3] > '9')
-          return core::fail("\\DDD escape needs exactly three digits");
-        int v = (e - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
-        if (v > 255) return core::fail("\\DDD escape above 255");
-        c = static_cast<std::uint8_t>(v);
-        i += 3;
-      } else {
-        c = e;
-        i += 1;
-      }
-    } else if (c <= ' ' || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ';') {
-      return core::fail("character that must be escaped in a domain name");
+    if (k == 3) return core::fail("character that must be escaped in a domain name");
+    // '\\': "\X" stands for X, "\DDD" for the octet DDD (exactly three digits).
+    if (i + 1 >= n) return core::fail("backslash at end of domain name");
+    auto e = static_cast<unsigned char>(text[i + 1]);
+    std::uint8_t octet;
+    if (e >= '0' && e <= '9') {
+      if (i + 3 >= n || text[i + 2] < '0' || text[i + 2] > '9' || text[i + 3] < '0' ||
+          text[i + 3] > '9')
+        return core::fail("\\DDD escape needs exactly three digits");
+      int v = (e - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
+      if (v > 255) return core::fail("\\DDD escape above 255");
+      octet = static_cast<std::uint8_t>(v);
+      i += 4;
+    } else {
+      octet = e;
+      i += 2;
     }
-    if (label_len == kMaxLabelLength) return core::fail("label longer than 63 octets");
-    if (pos + 1 > kMaxNameLength - 1) return core::fail("domain name longer than 255 octets");
-    out[pos++] = c;
-    ++label_len;
+    if (pos >= kMaxNameLength - 1) return core::fail("domain name longer than 255 octets");
+    out[pos++] = octet;
   }
-  if (absolute) return pos;  // the last '.' already wrote the root label
   // Relative: close the last label, then append the origin.
+  std::size_t label_len = pos - label_at - 1;
+  if (label_len > kMaxLabelLength) return core::fail("label longer than 63 octets");
   out[label_at] = static_cast<std::uint8_t>(label_len);
   if (origin.empty()) return core::fail("relative domain name with no origin");
   if (pos + origin.size() > kMaxNameLength)
