@@ -258,6 +258,7 @@ core::Result<std::size_t> read_message_name(std::span<const std::uint8_t> messag
   std::size_t limit = offset;    // a pointer must point below the start of what it continues
   bool jumped = false;
   std::size_t len = 0;
+  std::size_t hops = 0;
   for (;;) {
     if (pos >= message.size()) return core::fail("name runs past the end of the message");
     std::uint8_t octet = message[pos];
@@ -267,6 +268,9 @@ core::Result<std::size_t> read_message_name(std::span<const std::uint8_t> messag
       if (!jumped) consumed = pos + 2 - offset;
       jumped = true;
       if (target >= limit) return core::fail("compression pointer does not point backwards");
+      // A name has at most 127 labels, so more pointers than that are never needed; the cap
+      // keeps the work per name bounded (long backward chains would otherwise be quadratic).
+      if (++hops > kMaxNameLength / 2) return core::fail("too many compression pointers in a name");
       limit = target;
       pos = target;
       continue;

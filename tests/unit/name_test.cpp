@@ -176,6 +176,19 @@ TEST(Name, ReadMessageName) {
   auto too_long = mxkit::dns::read_message_name(big, previous, out, len);
   ASSERT_FALSE(too_long);
   EXPECT_NE(too_long.error().message.find("255"), std::string::npos) << too_long.error().message;
+  // A long chain of pointers, each to the one before, ending at the root: bounded work, refused.
+  std::vector<std::uint8_t> chain = {0};
+  for (int i = 0; i < 200; ++i) {
+    std::size_t target = chain.size() == 1 ? 0 : chain.size() - 2;
+    chain.push_back(static_cast<std::uint8_t>(0xC0 | (target >> 8)));
+    chain.push_back(static_cast<std::uint8_t>(target & 0xFF));
+  }
+  auto hops = mxkit::dns::read_message_name(chain, chain.size() - 2, out, len);
+  ASSERT_FALSE(hops);
+  EXPECT_NE(hops.error().message.find("too many compression pointers"), std::string::npos);
+  auto few = mxkit::dns::read_message_name(chain, 1 + 2 * 100, out, len);  // 101 hops: fine
+  ASSERT_TRUE(few) << few.error().message;
+  EXPECT_EQ(len, 1u);
   // Three steps are 3 × 64 + 1 = 193 octets: fine.
   auto fits = mxkit::dns::read_message_name(big, 64 + 1, out, len);
   ASSERT_TRUE(fits) << fits.error().message;
