@@ -70,29 +70,57 @@ void append_base64(std::span<const std::uint8_t> data, std::string& out) {
 }
 
 Result<void> decode_base64(std::string_view text, Bytes& out) {
-  if (text.size() % 4 != 0) return fail("Base64 length is not a multiple of 4");
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    int pad = 0;
-    std::uint32_t v = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=') {
-        // Padding only at the end of the text, in the last one or two places of a quantum.
-        if (i + 4 != text.size() || j < 2) return fail("misplaced Base64 padding");
-        ++pad;
-        v <<= 6;
-        continue;
-      }
-      if (pad) return fail("misplaced Base64 padding");
+  Base64Decoder decoder(out);
+  if (auto err = decoder.feed(text); !err.empty()) return fail(std::string(err));
+  if (auto err = decoder.finish(); !err.empty()) return fail(std::string(err));
+  return {};
+}
+
+std::string_view Base64Decoder::feed(std::string_view text) {
+  for (char c : text) {
+    ++count_;
+    if (c == '=') {
+      // Padding fills only the last one or two places of the final quantum.
+      if (in_quantum_ < 2) return "misplaced Base64 padding";
+      ++padding_;
+      quantum_ <<= 6;
+    } else {
+      if (padding_ > 0) return "Base64 data after padding";
       int d = kBase64Rev[static_cast<unsigned char>(c)];
-      if (d < 0) return fail("bad Base64 character");
-      v = v << 6 | static_cast<std::uint32_t>(d);
+      if (d < 0) return "bad Base64 character";
+      quantum_ = quantum_ << 6 | static_cast<std::uint32_t>(d);
     }
-    out.push_back(static_cast<std::uint8_t>(v >> 16));
-    if (pad < 2) out.push_back(static_cast<std::uint8_t>(v >> 8));
-    if (pad < 1) out.push_back(static_cast<std::uint8_t>(v));
+    if (++in_quantum_ < 4) continue;
+    out_.push_back(static_cast<std::uint8_t>(quantum_ >> 16));
+    if (padding_ < 2) out_.push_back(static_cast<std::uint8_t>(quantum_ >> 8));
+    if (padding_ < 1) out_.push_back(static_cast<std::uint8_t>(quantum_));
+    in_quantum_ = 0;
+    quantum_ = 0;
+    // Padding ends the text: a later character is refused above.
+    if (padding_ > 0) padding_ = 3;
   }
   return {};
+}
+
+std::string_view Base64Decoder::finish() const {
+  if (in_quantum_ != 0) return "Base64 length is not a multiple of 4";
+  return {};
+}
+
+bool HexDecoder::feed(std::string_view text) {
+  for (char c : text) {
+    int v = hex_value(c);
+    if (v < 0) return false;
+    ++digits_;
+    if (pending_) {
+      out_.push_back(static_cast<std::uint8_t>(high_ << 4 | v));
+      pending_ = false;
+    } else {
+      high_ = static_cast<std::uint8_t>(v);
+      pending_ = true;
+    }
+  }
+  return true;
 }
 
 void append_base32hex(std::span<const std::uint8_t> data, std::string& out) {
@@ -110,9 +138,19 @@ void append_base32hex(std::span<const std::uint8_t> data, std::string& out) {
 }
 
 Result<void> decode_base32hex(std::string_view text, Bytes& out) {
+  // RFC 4648 §6: padding completes the last 8-character group; the number of data characters
+  // in that group must be one that ends on an octet boundary (2, 4, 5 or 7).
+  std::size_t data = text.size();
+  while (data > 0 && text[data - 1] == '=') --data;
+  const std::size_t padding = text.size() - data;
+  const std::size_t tail = data % 8;
+  if (tail != 0 && tail != 2 && tail != 4 && tail != 5 && tail != 7)
+    return fail("bad Base32hex length");
+  if (padding != 0 && (tail == 0 || text.size() % 8 != 0 || padding != 8 - tail))
+    return fail("bad Base32hex padding");
   std::uint64_t buffer = 0;
   int bits = 0;
-  for (char c : text) {
+  for (char c : text.substr(0, data)) {
     int d = kBase32HexRev[static_cast<unsigned char>(c)];
     if (d < 0) return fail("bad Base32hex character");
     buffer = buffer << 5 | static_cast<std::uint64_t>(d);
@@ -122,8 +160,8 @@ Result<void> decode_base32hex(std::string_view text, Bytes& out) {
       out.push_back(static_cast<std::uint8_t>(buffer >> bits));
     }
   }
-  // Leftover bits must be zero padding of a whole quantum length (RFC 4648 §6).
-  if (bits >= 5 || (buffer & ((1u << bits) - 1)) != 0) return fail("bad Base32hex length or padding");
+  // RFC 4648 §3.5: bits past the last octet must be zero, or two texts would mean one value.
+  if ((buffer & ((1u << bits) - 1)) != 0) return fail("Base32hex has non-zero trailing bits");
   return {};
 }
 

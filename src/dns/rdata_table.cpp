@@ -83,12 +83,25 @@ constexpr FieldSpec kEUI48[] = {{K::Eui48, "address"}};
 constexpr FieldSpec kEUI64[] = {{K::Eui64, "address"}};
 constexpr FieldSpec kURI[] = {{K::U16, "priority"}, {K::U16, "weight"}, {K::StringRest, "target"}};
 constexpr FieldSpec kCAA[] = {{K::U8, "flags"}, {K::CaaTag, "tag"}, {K::StringRest, "value"}};
+constexpr FieldSpec kX25[] = {{K::CharString, "psdn-address"}};
+constexpr FieldSpec kLOC[] = {{K::Loc, "location"}};
+constexpr FieldSpec kAPL[] = {{K::Apl, "prefixes"}};
+constexpr FieldSpec kIPSECKEY[] = {{K::U8, "precedence"}, {K::IpseckeyGateway, "gateway"}};
+constexpr FieldSpec kAMTRELAY[] = {{K::U8, "precedence"}, {K::AmtRelay, "relay"}};
+constexpr FieldSpec kSVCB[] = {
+    {K::U16, "priority"}, {K::Name, "target"}, {K::SvcParams, "params"}};
+constexpr FieldSpec kDSYNC[] = {
+    {K::TypeCode, "rrtype"}, {K::DsyncScheme, "scheme"}, {K::U16, "port"}, {K::Name, "target"}};
+constexpr FieldSpec kDELEG[] = {{K::DelegInfos, "infos"}};
+constexpr FieldSpec kALIAS[] = {{K::Name, "target"}};
 
 // decompress_names: RFC 3597 §4 — the RFC 1035 types plus RP, AFSDB, RT, SIG, PX, NXT, NAPTR,
 // SRV may arrive with compressed names; every other type's names are read as they stand.
 constexpr std::array kTypes = std::to_array<TypeSpec>({
     {rrtype::A, "A", kA, false},
     {rrtype::NS, "NS", kNS, true},
+    {rrtype::MD, "MD", kMB, true},
+    {rrtype::MF, "MF", kMB, true},
     {rrtype::CNAME, "CNAME", kCNAME, true},
     {rrtype::SOA, "SOA", kSOA, true},
     {rrtype::MB, "MB", kMB, true},
@@ -101,16 +114,22 @@ constexpr std::array kTypes = std::to_array<TypeSpec>({
     {rrtype::TXT, "TXT", kTXT, false},
     {rrtype::RP, "RP", kRP, true},
     {rrtype::AFSDB, "AFSDB", kAFSDB, true},
+    {rrtype::X25, "X25", kX25, false},
     {rrtype::RT, "RT", kRT, true},
+    {rrtype::SIG, "SIG", kRRSIG, true},
+    {rrtype::KEY, "KEY", kDNSKEY, false},
     {rrtype::PX, "PX", kPX, true},
     {rrtype::AAAA, "AAAA", kAAAA, false},
+    {rrtype::LOC, "LOC", kLOC, false},
     {rrtype::SRV, "SRV", kSRV, true},
     {rrtype::NAPTR, "NAPTR", kNAPTR, true},
     {rrtype::KX, "KX", kKX, false},
     {rrtype::CERT, "CERT", kCERT, false},
     {rrtype::DNAME, "DNAME", kDNAME, false},
+    {rrtype::APL, "APL", kAPL, false},
     {rrtype::DS, "DS", kDS, false},
     {rrtype::SSHFP, "SSHFP", kSSHFP, false},
+    {rrtype::IPSECKEY, "IPSECKEY", kIPSECKEY, false},
     {rrtype::RRSIG, "RRSIG", kRRSIG, false},
     {rrtype::NSEC, "NSEC", kNSEC, false},
     {rrtype::DNSKEY, "DNSKEY", kDNSKEY, false},
@@ -124,6 +143,9 @@ constexpr std::array kTypes = std::to_array<TypeSpec>({
     {rrtype::OPENPGPKEY, "OPENPGPKEY", kOPENPGPKEY, false},
     {rrtype::CSYNC, "CSYNC", kCSYNC, false},
     {rrtype::ZONEMD, "ZONEMD", kZONEMD, false},
+    {rrtype::SVCB, "SVCB", kSVCB, false},
+    {rrtype::HTTPS, "HTTPS", kSVCB, false},
+    {rrtype::DSYNC, "DSYNC", kDSYNC, false},
     {rrtype::SPF, "SPF", kTXT, false},
     {rrtype::NID, "NID", kNID, false},
     {rrtype::L32, "L32", kL32, false},
@@ -133,8 +155,25 @@ constexpr std::array kTypes = std::to_array<TypeSpec>({
     {rrtype::EUI64, "EUI64", kEUI64, false},
     {rrtype::URI, "URI", kURI, false},
     {rrtype::CAA, "CAA", kCAA, false},
-    {rrtype::KEY, "KEY", kDNSKEY, false},
+    {rrtype::AVC, "AVC", kTXT, false},
+    {rrtype::AMTRELAY, "AMTRELAY", kAMTRELAY, false},
+    {rrtype::RESINFO, "RESINFO", kTXT, false},
+    {rrtype::WALLET, "WALLET", kTXT, false},
+    {rrtype::TA, "TA", kDS, false},
+    {rrtype::DLV, "DLV", kDS, false},
+    {rrtype::DELEG, "DELEG", kDELEG, false},
+    {rrtype::ALIAS, "ALIAS", kALIAS, false},
+    {rrtype::DELEGPARAM, "DELEGPARAM", kDELEG, false},
 });
+
+// Every field that takes the rest of the rdata must be the last one.
+constexpr bool rest_fields_last() {
+  for (const auto& spec : kTypes)
+    for (std::size_t i = 0; i + 1 < spec.fields.size(); ++i)
+      if (takes_rest(spec.fields[i].kind)) return false;
+  return true;
+}
+static_assert(rest_fields_last(), "a field that takes the rest of the rdata must come last");
 
 }  // namespace
 
@@ -142,13 +181,14 @@ std::span<const TypeSpec> all_type_specs() { return kTypes; }
 
 const TypeSpec* find_type_spec(std::uint16_t code) {
   // A direct index for the common range keeps the hot path (zone loading) to one load.
-  static const auto index = [] {
-    std::array<const TypeSpec*, 512> table{};
-    for (const auto& spec : kTypes)
-      if (spec.code < table.size()) table[spec.code] = &spec;
-    return table;
+  static constexpr auto kIndex = [] {
+    std::array<std::uint8_t, 512> index{};
+    for (std::size_t i = 0; i < kTypes.size(); ++i)
+      if (kTypes[i].code < index.size()) index[kTypes[i].code] = static_cast<std::uint8_t>(i + 1);
+    return index;
   }();
-  if (code < index.size()) return index[code];
+  static_assert(kTypes.size() < 255);
+  if (code < kIndex.size()) return kIndex[code] ? &kTypes[kIndex[code] - 1u] : nullptr;
   for (const auto& spec : kTypes)
     if (spec.code == code) return &spec;
   return nullptr;

@@ -1,5 +1,5 @@
 // Type and class mnemonics. Types with rdata take their mnemonic from the rdata table; this
-// file adds only the meta-types and query types (RFC 6895 §3.1) that have no text rdata.
+// file adds the meta-types and query types (RFC 6895 §3.1) and the types we know only by name.
 #include "dns/rrtype.hpp"
 
 #include <array>
@@ -10,33 +10,101 @@ namespace mxkit::dns {
 
 namespace {
 
-struct Meta {
+struct Mnemonic {
+  std::string_view name;
   std::uint16_t code;
-  std::string_view mnemonic;
 };
-constexpr std::array<Meta, 13> kMetaTypes{{{rrtype::OPT, "OPT"},
-                                           {rrtype::TKEY, "TKEY"},
-                                           {rrtype::TSIG, "TSIG"},
-                                           {rrtype::IXFR, "IXFR"},
-                                           {rrtype::AXFR, "AXFR"},
-                                           {rrtype::MAILB, "MAILB"},
-                                           {rrtype::MAILA, "MAILA"},
-                                           {rrtype::ANY, "ANY"},
-                                           {rrtype::NULL_, "NULL"},
-                                           {rrtype::WKS, "WKS"},
-                                           {rrtype::SIG, "SIG"},
-                                           {rrtype::NXT, "NXT"},
-                                           {rrtype::HIP, "HIP"}}};
+// Written only as \# here (RFC 3597 §5): no text form for their rdata.
+constexpr std::array<Mnemonic, 18> kOtherTypes{{{"OPT", rrtype::OPT},
+                                                {"TKEY", rrtype::TKEY},
+                                                {"TSIG", rrtype::TSIG},
+                                                {"IXFR", rrtype::IXFR},
+                                                {"AXFR", rrtype::AXFR},
+                                                {"MAILB", rrtype::MAILB},
+                                                {"MAILA", rrtype::MAILA},
+                                                {"ANY", rrtype::ANY},
+                                                {"NULL", rrtype::NULL_},
+                                                {"WKS", rrtype::WKS},
+                                                {"NXT", rrtype::NXT},
+                                                {"HIP", rrtype::HIP},
+                                                {"ISDN", rrtype::ISDN},
+                                                {"NSAP", rrtype::NSAP},
+                                                {"NSAP-PTR", rrtype::NSAP_PTR},
+                                                {"GPOS", rrtype::GPOS},
+                                                {"A6", rrtype::A6},
+                                                {"DOA", rrtype::DOA}}};
+
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+
+constexpr std::uint64_t pack_constant(std::string_view upper_text) {
+  std::uint64_t key = 0;
+  for (char c : upper_text) key = key << 8 | static_cast<std::uint8_t>(c);
+  return key;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (upper(a[i]) != upper(b[i])) return false;
   return true;
+}
+
+// Up to eight characters upper-cased into one integer, so a lookup is a hash and one compare;
+// 0 for text too long (or empty) to pack.
+std::uint64_t pack(std::string_view text) {
+  if (text.empty() || text.size() > 8) return 0;
+  std::uint64_t key = 0;
+  for (char c : text) key = key << 8 | static_cast<std::uint8_t>(upper(c));
+  return key;
+}
+
+// Mnemonic → code: an open-addressing table of packed mnemonics, since every record of a zone
+// file looks its type up here. The few mnemonics longer than eight characters are scanned.
+class MnemonicIndex {
+ public:
+  MnemonicIndex() {
+    auto add = [&](std::string_view name, std::uint16_t code) {
+      const std::uint64_t key = pack(name);
+      if (key == 0) {
+        long_names_[long_count_++] = {name, code};
+        return;
+      }
+      std::size_t i = slot(key);
+      while (slots_[i].key != 0) i = (i + 1) & (kSlots - 1);
+      slots_[i] = {key, code};
+    };
+    for (const auto& spec : all_type_specs()) add(spec.mnemonic, spec.code);
+    for (const auto& m : kOtherTypes) add(m.name, m.code);
+  }
+  std::optional<std::uint16_t> find(std::string_view name) const {
+    if (const std::uint64_t key = pack(name)) {
+      for (std::size_t i = slot(key); slots_[i].key != 0; i = (i + 1) & (kSlots - 1))
+        if (slots_[i].key == key) return slots_[i].code;
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < long_count_; ++i)
+      if (iequals(long_names_[i].name, name)) return long_names_[i].code;
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 256;  // a power of two, well above the entry count
+  struct Slot {
+    std::uint64_t key = 0;
+    std::uint16_t code = 0;
+  };
+  std::array<Slot, kSlots> slots_{};
+  std::array<Mnemonic, 8> long_names_{};
+  std::size_t long_count_ = 0;
+
+  static std::size_t slot(std::uint64_t key) {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 56) & (kSlots - 1);
+  }
+};
+
+const MnemonicIndex& mnemonic_index() {
+  static const MnemonicIndex index;
+  return index;
 }
 
 // "TYPE123" / "CLASS123" (RFC 3597 §5): prefix then 1-5 decimal digits up to 65535.
@@ -55,23 +123,14 @@ std::optional<std::uint16_t> numbered(std::string_view text, std::string_view pr
 }  // namespace
 
 std::optional<std::uint16_t> type_from_text(std::string_view text) {
-  // The common types first: this runs once per record when loading a zone.
-  if (text.size() <= 2) {
-    if (iequals(text, "A")) return rrtype::A;
-    if (iequals(text, "MX")) return rrtype::MX;
-    if (iequals(text, "NS")) return rrtype::NS;
-  }
-  for (const auto& spec : all_type_specs())
-    if (iequals(spec.mnemonic, text)) return spec.code;
-  for (const auto& meta : kMetaTypes)
-    if (iequals(meta.mnemonic, text)) return meta.code;
+  if (auto code = mnemonic_index().find(text)) return code;
   return numbered(text, "TYPE");
 }
 
 std::string_view type_mnemonic(std::uint16_t type) {
   if (const auto* spec = find_type_spec(type)) return spec->mnemonic;
-  for (const auto& meta : kMetaTypes)
-    if (meta.code == type) return meta.mnemonic;
+  for (const auto& m : kOtherTypes)
+    if (m.code == type) return m.name;
   return {};
 }
 
@@ -82,11 +141,18 @@ std::string type_to_text(std::uint16_t type) {
 }
 
 std::optional<std::uint16_t> class_from_text(std::string_view text) {
-  if (iequals(text, "IN")) return rrclass::IN;
-  if (iequals(text, "CH") || iequals(text, "CHAOS")) return rrclass::CH;
-  if (iequals(text, "HS") || iequals(text, "HESIOD")) return rrclass::HS;
-  if (iequals(text, "NONE")) return rrclass::NONE;
-  if (iequals(text, "ANY")) return rrclass::ANY;
+  // The parser asks for every word that might be a class, types included, so this is packed.
+  switch (pack(text)) {
+    case pack_constant("IN"): return rrclass::IN;
+    case pack_constant("CH"):
+    case pack_constant("CHAOS"): return rrclass::CH;
+    case pack_constant("HS"):
+    case pack_constant("HESIOD"): return rrclass::HS;
+    case pack_constant("NONE"): return rrclass::NONE;
+    case pack_constant("ANY"): return rrclass::ANY;
+    default: break;
+  }
+  if (text.size() <= 5) return std::nullopt;  // too short for CLASSn
   return numbered(text, "CLASS");
 }
 
