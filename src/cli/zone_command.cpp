@@ -62,7 +62,7 @@ int run_check(const ZoneOptions& o) {
     auto findings = sink.diagnostics;
     if (!stats.stopped) {
       auto checks = dns::zonecheck::check_zone(sink.records, options.origin.wire(),
-                                               !o.origin.empty());
+                                               !o.origin.empty(), file);
       findings.insert(findings.end(), checks.begin(), checks.end());
     }
     std::size_t errors = 0, warnings = 0;
@@ -96,26 +96,36 @@ int run_print(const ZoneOptions& o) {
   if (stats.errors > 0 || stats.stopped) return 1;
   const auto& table = sink.records;
   std::string line;
-  const dns::zone::RecordTable::Entry* previous = nullptr;
-  for (auto index : table.canonical_order()) {
-    const auto& e = table.entry(index);
-    // A zone is a set: an exact repeat of the previous record is printed once.
-    if (previous && previous->type == e.type && dns::names_equal(table.owner(*previous), table.owner(e)) &&
-        std::ranges::equal(table.rdata(*previous), table.rdata(e)))
-      continue;
-    previous = &e;
-    line.clear();
-    dns::append_name_text(table.owner(e), line);
-    line += '\t';
-    line += std::to_string(e.ttl);
-    line += '\t';
-    line += dns::class_to_text(e.rclass);
-    line += '\t';
-    line += dns::type_to_text(e.type);
-    line += '\t';
-    dns::append_rdata_text(e.type, table.rdata(e), line);
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stdout);
+  // One RRset at a time: RFC 2181 §5.2 gives an RRset one TTL, and like BIND we take the one
+  // of its first record in the file (`zone check` warns when they differ). A zone is a set, so
+  // an exact repeat of a record is printed once.
+  const auto order = table.canonical_order();
+  for (std::size_t begin = 0, end = 0; begin < order.size(); begin = end) {
+    const auto& head = table.entry(order[begin]);
+    std::uint32_t first_in_file = order[begin];
+    for (end = begin + 1; end < order.size(); ++end) {
+      const auto& e = table.entry(order[end]);
+      if (e.type != head.type || !dns::names_equal(table.owner(e), table.owner(head))) break;
+      first_in_file = std::min(first_in_file, order[end]);
+    }
+    const std::uint32_t ttl = table.entry(first_in_file).ttl;
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& e = table.entry(order[i]);
+      if (i > begin && std::ranges::equal(table.rdata(table.entry(order[i - 1])), table.rdata(e)))
+        continue;
+      line.clear();
+      dns::append_name_text(table.owner(e), line);
+      line += '\t';
+      line += std::to_string(ttl);
+      line += '\t';
+      line += dns::class_to_text(e.rclass);
+      line += '\t';
+      line += dns::type_to_text(e.type);
+      line += '\t';
+      dns::append_rdata_text(e.type, table.rdata(e), line);
+      line += '\n';
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
   }
   return 0;
 }

@@ -1,20 +1,31 @@
-// Zone checks.
+// Running the zone checks: find the apex, index the zone once, run each check over the index.
 #include "dns/zonecheck/zonecheck.hpp"
 
 #include "dns/rrtype.hpp"
+#include "dns/zonecheck/checks.hpp"
 
 namespace mxkit::dns::zonecheck {
 
 std::vector<zone::Diagnostic> check_zone(const zone::RecordTable& records, WireName origin,
-                                         bool origin_given) {
-  std::vector<zone::Diagnostic> out;
-  (void)origin;
-  (void)origin_given;
-  std::size_t soa = 0;
-  for (std::size_t i = 0; i < records.size(); ++i)
-    if (records.entry(i).type == rrtype::SOA) ++soa;
-  if (soa == 0) out.push_back({"", 0, 0, zone::Severity::error, "no-soa", "the zone has no SOA record"});
-  return out;
+                                         bool origin_given, std::string_view file) {
+  WireName apex = origin;
+  if (!origin_given) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const auto& e = records.entry(i);
+      if (e.type == rrtype::SOA) {
+        apex = records.owner(e);
+        break;
+      }
+    }
+  }
+  const ZoneIndex index(records, apex);
+  Findings findings(records, file);
+  check_apex(index, findings);
+  check_zone_cuts(index, findings);
+  check_aliases(index, findings);
+  check_targets(index, findings);
+  check_rrsets(index, findings);
+  return findings.take();
 }
 
 }  // namespace mxkit::dns::zonecheck
