@@ -76,9 +76,15 @@ std::vector<std::string> case_names() {
 // we accept beyond Knot's, and why. The test still checks that every record Knot produces is
 // produced here, in order, and that the extras are exactly these.
 struct Deviation {
-  std::size_t extra_records;
+  std::size_t extra_records;  // we accept lines Knot refuses
   const char* reason;
+  bool ttls_differ = false;   // compare everything but the TTLs
+  std::size_t missing_records = 0;  // we refuse lines Knot accepts
 };
+constexpr const char* kBase64Spaces =
+    "Base64 split by a space inside a 4-character group (\"AA ==\") is read: RFC 4034 §2.2 and "
+    "RFC 4398 §2.2 allow whitespace within the Base64 text, and BIND joins the tokens; Knot "
+    "wants whole groups per token.";
 const std::map<std::string, Deviation> kDeviations = {
     {"00-2_general",
      {0, "a CRLF line ending is whitespace plus a newline for BIND and NSD; Knot stops at the "
@@ -96,7 +102,34 @@ const std::map<std::string, Deviation> kDeviations = {
      {3, "a relative $INCLUDE origin is relative to the current origin (RFC 1035 §5.1), as "
          "BIND reads it; Knot requires an absolute name."}},
     {"06-2_INCLUDE", {3, "'%' is an ordinary label octet (RFC 2181 §11), as for 01_owner."}},
+    {"14_NS", {2, "'&', '@@', '$' and '%' inside a label are ordinary octets (RFC 2181 §11), as for "
+                  "01_owner."}},
+    {"18_MX", {1, "'$' inside a label is an ordinary octet (RFC 2181 §11), as for 01_owner."}},
+    {"26_SRV", {1, "'$' inside a label is an ordinary octet (RFC 2181 §11), as for 01_owner."}},
+    {"29_CERT", {1, kBase64Spaces}},
+    {"30_KEY", {1, kBase64Spaces}},
+    {"31_DNSKEY", {1, kBase64Spaces}},
+    {"38_DHCID", {1, kBase64Spaces}},
+    {"50_CDNSKEY", {1, kBase64Spaces}},
+    {"36_RRSIG",
+     {2, "one line has '%' in a name (RFC 2181 §11, as for 01_owner), one splits a Base64 "
+         "group with a space (RFC 4034 §3.2 allows whitespace within the Base64 text)."}},
+    {"52_CAA",
+     {0, "an empty CAA tag is refused: RFC 8659 §4.1 says the tag length MUST be at least 1; "
+         "Knot accepts it.",
+      false, 1}},
+    {"06-0_INCLUDE",
+     {0,
+      "a $TTL set in an included file stays in force after the $INCLUDE, as in BIND; Knot "
+      "restores the including file's $TTL. RFC 1035 §5.1 scopes only $ORIGIN to the file.",
+      true}},
 };
+
+std::vector<std::string> without_ttls(std::vector<std::string> records) {
+  for (auto& r : records)
+    if (auto at = r.find("RRTTL="); at != std::string::npos) r.replace(at + 6, 8, "--------");
+  return records;
+}
 
 // True when `sub` appears in `all` in order, and `all` has exactly `extra` more elements.
 bool is_subsequence_with_extras(const std::vector<std::string>& sub,
@@ -143,8 +176,18 @@ TEST_P(KnotZscanner, MatchesKnot) {
   std::ostringstream why;
   for (const auto& m : sink.messages) why << "  " << m << "\n";
   if (auto dev = kDeviations.find(GetParam()); dev != kDeviations.end()) {
-    EXPECT_TRUE(is_subsequence_with_extras(expected.records, sink.outcome.records,
-                                           dev->second.extra_records))
+    auto ours = sink.outcome.records, knots = expected.records;
+    if (dev->second.ttls_differ) {
+      EXPECT_NE(ours, knots) << "no longer deviates: " << dev->second.reason;
+      ours = without_ttls(ours);
+      knots = without_ttls(knots);
+    }
+    if (dev->second.missing_records > 0)
+      EXPECT_TRUE(is_subsequence_with_extras(ours, knots, dev->second.missing_records))
+          << "Knot: " << knots.size() << " records, ours: " << ours.size() << "\n"
+          << dev->second.reason;
+    else
+      EXPECT_TRUE(is_subsequence_with_extras(knots, ours, dev->second.extra_records))
         << "Knot: " << expected.records.size() << " records, ours: " << sink.outcome.records.size()
         << "\ndocumented deviation: " << dev->second.reason << "\nour diagnostics:\n" << why.str();
     return;

@@ -125,10 +125,12 @@ TEST(ZoneParser, TtlRules) {
   auto p = parse("a 100 A 192.0.2.1\nb A 192.0.2.2\n");
   EXPECT_EQ(p.records, (Lines{"a.example. 100 IN A 192.0.2.1", "b.example. 100 IN A 192.0.2.2"}));
   EXPECT_TRUE(p.diagnostics.empty());
-  // Nothing at all: the SOA minimum, with one warning.
-  p = parse("@ SOA ns h 1 2 3 4 300\nb A 192.0.2.2\n");
-  EXPECT_EQ(p.records.size(), 2u);
-  EXPECT_EQ(p.records[1], "b.example. 300 IN A 192.0.2.2");
+  // Nothing at all: the SOA minimum, with one warning, and it stays the default after an
+  // explicit TTL, as BIND reads it.
+  p = parse("@ SOA ns h 1 2 3 4 300\na 900 A 192.0.2.1\nb A 192.0.2.2\n");
+  EXPECT_EQ(p.records.size(), 3u);
+  EXPECT_EQ(p.records[0].substr(0, 13), "example. 300 ");
+  EXPECT_EQ(p.records[2], "b.example. 300 IN A 192.0.2.2");
   EXPECT_EQ(p.diagnostics, (Lines{"1:3 warning no-ttl"}));
   // The caller's default applies before any TTL is known.
   p = parse("b A 192.0.2.2\n", "example.", 42);
@@ -161,7 +163,7 @@ TEST(ZoneParser, Generate) {
   // Several rdata fields in the rhs, quoted; escaped and doubled dollars are literal.
   p = parse("$TTL 1\n$GENERATE 1-1 m$ MX \"10 mx$.a\\$b$$\"\n");
   EXPECT_EQ(p.records, (Lines{"m1.example. 1 IN MX 10 mx1.a\\$b\\$.example."}));
-  p = parse("$TTL 1\n$GENERATE 255-255 x${0,0,X}-${0,4,o} CNAME ${0,0,n}ip6.\n");
+  p = parse("$TTL 1\n$GENERATE 255-255 x${0,0,X}-${0,4,o} CNAME ${0,0,n}.ip6.\n");
   EXPECT_EQ(p.records, (Lines{"xFF-0377.example. 1 IN CNAME f.f.ip6."}));
   // Errors.
   EXPECT_EQ(parse("$GENERATE 3-1 a$ A 192.0.2.$\n").diagnostics, (Lines{"1:11 error generate"}));
@@ -177,7 +179,7 @@ TEST(ZoneParser, GenerateExpansion) {
     const char* expected;
   } cases[] = {{"$", 7, "7"},          {"a$b", 7, "a7b"},         {"${1}", 7, "8"},
                {"${0,3}", 7, "007"},   {"${0,3,x}", 255, "0ff"},  {"${0,0,X}", 255, "FF"},
-               {"${0,0,o}", 8, "10"},  {"${0,0,n}", 0x1a, "a.1."}, {"${0,8,N}", 0x1a, "A.1.0.0."},
+               {"${0,0,o}", 8, "10"},  {"${0,0,n}", 0x1a, "a.1"},   {"${0,4,n}", 0x1a, "a.1."}, {"${0,8,N}", 0x1a, "A.1.0.0."},
                {"\\$$", 3, "$3"},      {"$$", 3, "$"},            {"${-2}", 1, "-1"}};
   for (const auto& c : cases) {
     std::string out;
@@ -204,12 +206,13 @@ class ZoneFiles : public ::testing::Test {
   }
 };
 
-TEST_F(ZoneFiles, IncludeWithOriginAndScopedState) {
+// The included file's $ORIGIN ends with it; its $TTL stays in force, as in BIND.
+TEST_F(ZoneFiles, IncludeWithOrigin) {
   write("main.zone", "$TTL 10\na A 192.0.2.1\n$INCLUDE sub/inc.zone sub\nb A 192.0.2.2\n");
   write("sub/inc.zone", "$TTL 20\nx A 192.0.2.3\n$ORIGIN other.\ny A 192.0.2.4\n");
   auto p = parse_file("main.zone");
   EXPECT_EQ(p.records, (Lines{"a.example. 10 IN A 192.0.2.1", "x.sub.example. 20 IN A 192.0.2.3",
-                              "y.other. 20 IN A 192.0.2.4", "b.example. 10 IN A 192.0.2.2"}));
+                              "y.other. 20 IN A 192.0.2.4", "b.example. 20 IN A 192.0.2.2"}));
   EXPECT_TRUE(p.diagnostics.empty());
 }
 

@@ -16,16 +16,21 @@ bool to_number(std::string_view text, std::int64_t& value) {
 void append_in_base(std::int64_t value, unsigned width, char base, std::string& out) {
   std::string digits;
   if (base == 'n' || base == 'N') {
-    // Nibble form for reverse IPv6 names: least significant nibble first, dot after each.
-    // Width counts output characters, as in BIND, so it pads whole "x." groups.
+    // Nibble form for reverse IPv6 names, least significant nibble first, as BIND writes it:
+    // `width` counts output characters, dots included; a dot follows a nibble while more
+    // nibbles or more width remain, so width 3 of 0x1e is "e.1" and width 4 is "e.1.".
     const char* alphabet = base == 'n' ? "0123456789abcdef" : "0123456789ABCDEF";
     auto v = static_cast<std::uint64_t>(value);
+    unsigned left = width;
     do {
-      digits.push_back(alphabet[v & 15]);
-      digits.push_back('.');
+      out.push_back(alphabet[v & 15]);
       v >>= 4;
-    } while (v != 0 || digits.size() < width);
-    out += digits;
+      if (left > 0) --left;
+      if (left > 0 || v != 0) {
+        out.push_back('.');
+        if (left > 0) --left;
+      }
+    } while (v != 0 || left > 0);
     return;
   }
   const char* alphabet = base == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";

@@ -18,7 +18,7 @@ core::Result<GenerateRange> parse_generate_range(std::string_view text);
 
 // Replaces each "$" in `pattern` by `value`, "${offset}", "${offset,width}" or
 // "${offset,width,base}" by value+offset printed in base d, o, x, X, n or N (nibbles, least
-// significant first, each followed by a dot), zero-padded to `width`. "\$" and "$$" give "$".
+// significant first, dot-separated), zero-padded to `width` characters. "\$" and "$$" give "$".
 core::Result<void> expand_generate(std::string_view pattern, std::uint32_t value, std::string& out);
 
 }  // namespace mxkit::dns::zone

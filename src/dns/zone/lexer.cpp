@@ -96,9 +96,10 @@ bool Lexer::next(Entry& entry, LexError& error) {
       const auto at = static_cast<std::size_t>(p - begin);
       tok.line = line_;
       tok.column = column(at);
-      // A quote in column 1 is not a string: owner names are never quoted, and reading it as
-      // one would swallow the lines after a stray quote.
-      if (c == '"' && at != line_start_) {
+      // A quote in column 1 that would start an entry is not a string: owner names are never
+      // quoted, and reading it as one would swallow the lines after a stray quote. Inside
+      // parentheses a line may well begin with a quoted string.
+      if (c == '"' && !(at == line_start_ && depth == 0 && entry.tokens.size() == 1)) {
         const char* start = ++p;
         bool closed = false;
         while (p < end) {
@@ -124,6 +125,16 @@ bool Lexer::next(Entry& entry, LexError& error) {
         tok.text = std::string_view(start, static_cast<std::size_t>(p - start));
         tok.quoted = true;
         ++p;
+        if (p < end && (cls(*p) == kWord || *p == '"' || *p == '\\')) {
+          // A closing quote must end the token: three quotes in a row are not two strings.
+          pos_ = static_cast<std::size_t>(p - begin);
+          error = {"text right after a closing quote (a space is needed)", line_, column(pos_),
+                   depth > 0};
+          entry.tokens.clear();
+          if (depth > 0) return false;
+          skip_to_line_end();
+          return true;
+        }
         continue;
       }
       const char* start = p;
@@ -136,8 +147,13 @@ bool Lexer::next(Entry& entry, LexError& error) {
           p += (p + 1 < end && p[1] != '\n') ? 2 : 1;
           continue;
         }
-        if (p < end && *p == '"') {  // a quote inside a word is part of it
-          ++p;
+        if (p < end && *p == '"') {
+          // A quote inside a word is part of it, and so is what it quotes up to a closing quote
+          // on the same line: RFC 9460 App. A writes SVCB values as key="a b;c".
+          const char* q = p + 1;
+          while (q < end && *q != '"' && *q != '\n')
+            q += (*q == '\\' && q + 1 < end && q[1] != '\n') ? 2 : 1;
+          p = (q < end && *q == '"') ? q + 1 : p + 1;
           continue;
         }
         break;

@@ -296,12 +296,9 @@ class Parser {
       return;
     }
     include_stack_.push_back(canonical);
-    // An included file's $TTL ends with it, as its $ORIGIN does (BIND and Knot agree).
-    auto saved_dollar_ttl = dollar_ttl_;
-    auto saved_last_ttl = last_ttl_;
+    // The included file's $ORIGIN ends with it (RFC 1035 §5.1), but a $TTL it sets stays in
+    // force after it, as in BIND (Knot restores the old one; see docs/zone-files.md).
     parse(text->text, target.string(), {origin, origin_len}, depth + 1);
-    dollar_ttl_ = saved_dollar_ttl;
-    last_ttl_ = saved_last_ttl;
     include_stack_.pop_back();
   }
 
@@ -440,7 +437,9 @@ class Parser {
     } else if (options_.default_ttl) {
       record_ttl = *options_.default_ttl;
     } else {
-      // RFC 2308 §4: without $TTL, BIND takes the SOA's minimum field.
+      // No TTL known at all. As BIND does: an SOA without a TTL makes its minimum field the
+      // default for the rest of the file, as if it were a $TTL (RFC 2308 §4 gives $TTL that
+      // role; before it, the minimum field was the default TTL).
       std::uint32_t fallback = 3600;
       if (*type == rrtype::SOA && rdata_.size() >= 4)
         fallback = soa_minimum_of(rdata_);
@@ -451,7 +450,7 @@ class Parser {
                fmt::format("no TTL given and no $TTL before it; using {}", fallback),
                Severity::warning);
       warned_no_ttl_ = true;
-      last_ttl_ = fallback;
+      dollar_ttl_ = fallback;
       record_ttl = fallback;
     }
     if (*type == rrtype::SOA && rdata_.size() >= 4)

@@ -37,6 +37,8 @@ class RecordTable {
   WireName owner(const Entry& e) const { return {at(e.owner), wire_name_length({at(e.owner), kMaxNameLength})}; }
   std::span<const std::uint8_t> rdata(const Entry& e) const { return {at(e.rdata), e.rdlength}; }
   std::string_view file(const Entry& e) const { return files_[e.file]; }
+  // The arena octets at an offset taken from an Entry (or inside an owner name there).
+  const std::uint8_t* arena(std::uint32_t offset) const { return at(offset); }
 
   // Indices of the records in canonical order (RFC 4034 §6.1 names; then type, with SOA
   // first at a name; then rdata octets), for printing and for checks that walk names.
