@@ -1,0 +1,36 @@
+"""System tests: run the `mxkit` binary (and peers such as BIND's tools) as a user would.
+
+The binary is $MXKIT_BIN when set (scripts/test sets it); otherwise build/release/mxkit, built
+first with the release preset so the tests never run a stale binary.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def mxkit() -> Path:
+    if os.environ.get("MXKIT_BIN"):
+        path = Path(os.environ["MXKIT_BIN"]).resolve()
+    else:
+        for step in (["cmake", "--preset", "release"], ["cmake", "--build", "--preset", "release"]):
+            subprocess.run(step, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+        path = REPO / "build" / "release" / "mxkit"
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"no mxkit binary at {path}: build it (scripts/bootstrap) or set MXKIT_BIN")
+    return path
+
+
+@pytest.fixture(scope="session")
+def named_compilezone() -> str:
+    tool = shutil.which("named-compilezone")
+    if tool is None:
+        pytest.fail("named-compilezone not found: install bind9-utils (scripts/bootstrap does)")
+    return tool
