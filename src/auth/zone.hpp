@@ -1,0 +1,83 @@
+// A zone ready to answer queries: built once from parsed records, then read by every worker
+// without locks. A reload builds a new Zone and swaps the pointer, so a query sees the old zone
+// or the new one, never half of each.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/result.hpp"
+#include "dns/name.hpp"
+#include "dns/zone/record_table.hpp"
+
+namespace mxkit::auth {
+
+class Zone {
+ public:
+  static constexpr std::uint32_t kNone = 0xFFFFFFFF;
+
+  struct Rdata {
+    std::uint32_t offset;  // into the record table's arena
+    std::uint16_t length;
+  };
+
+  struct RRset {
+    std::uint16_t type;
+    std::uint16_t count;
+    std::uint32_t ttl;     // RFC 2181 §5.2: one TTL per RRset; the first one given, as BIND
+    std::uint32_t first;   // index of its first Rdata
+  };
+
+  struct Node {
+    std::uint32_t name;         // arena offset of the owner (wire form, case as in the file);
+                                // an empty non-terminal points into a descendant's owner
+    std::uint32_t parent;       // kNone for the apex
+    std::uint32_t first_rrset;
+    std::uint16_t rrset_count;
+    std::uint16_t flags;
+    std::uint32_t cut;          // the topmost zone cut at or above this node, or kNone
+  };
+  enum NodeFlags : std::uint16_t {
+    kApex = 1,
+    kDelegation = 2,     // NS below the apex: a zone cut (RFC 1034 §4.2.1)
+    kWildcardChild = 4,  // "*.<this>" exists (RFC 4592 §2.2.1: the source of synthesis)
+  };
+
+  // Builds the zone from records already checked (the caller runs the zone checks). Records
+  // outside `origin` are dropped, as BIND does; the zone must have an SOA at the apex.
+  static core::Result<std::shared_ptr<const Zone>> build(const dns::Name& origin,
+                                                         dns::zone::RecordTable records);
+
+  const dns::Name& origin() const { return origin_; }
+  std::uint32_t apex() const { return 0; }
+  const Node& node(std::uint32_t index) const { return nodes_[index]; }
+  std::size_t node_count() const { return nodes_.size(); }
+  dns::WireName node_name(const Node& n) const;
+  std::span<const RRset> rrsets(const Node& n) const {
+    return {rrsets_.data() + n.first_rrset, n.rrset_count};
+  }
+  const RRset* find_rrset(const Node& n, std::uint16_t type) const;
+  std::span<const std::uint8_t> rdata(const RRset& set, std::size_t i) const;
+  const RRset* soa() const { return find_rrset(nodes_[0], 6); }
+
+  // The node whose name equals `name` (any case), or kNone.
+  std::uint32_t find(dns::WireName name) const;
+
+ private:
+  dns::Name origin_;
+  dns::zone::RecordTable records_;  // owns the arena the nodes and rdata point into
+  std::vector<Node> nodes_;         // the apex first
+  std::vector<RRset> rrsets_;
+  std::vector<Rdata> rdatas_;
+  std::vector<std::uint32_t> index_;  // open-addressing hash of node names → node, kNone empty
+
+  std::uint32_t insert_node(dns::WireName name, std::uint32_t name_offset);
+  void grow_index();
+};
+
+// Case-insensitive hash of a wire name.
+std::uint64_t hash_name(dns::WireName name);
+
+}  // namespace mxkit::auth
