@@ -188,6 +188,29 @@ std::strong_ordering canonical_compare(WireName a, WireName b) {
   return na <=> nb;
 }
 
+std::size_t canonical_name_key(WireName name, std::uint8_t* out) {
+  std::array<std::uint8_t, 128> offsets;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < name.size() && name[i] != 0; i += name[i] + 1u)
+    offsets[count++] = static_cast<std::uint8_t>(i);
+  std::uint8_t* p = out;
+  while (count > 0) {
+    std::size_t at = offsets[--count];
+    std::size_t len = name[at];
+    for (std::size_t k = 1; k <= len; ++k) {
+      std::uint8_t c = lower(name[at + k]);
+      if (c <= 1) {
+        *p++ = 1;
+        *p++ = static_cast<std::uint8_t>(c + 1);
+      } else {
+        *p++ = c;
+      }
+    }
+    *p++ = 0;
+  }
+  return static_cast<std::size_t>(p - out);
+}
+
 bool is_subdomain(WireName name, WireName ancestor) {
   if (ancestor.size() > name.size()) return false;
   // Walk the labels of `name` until the remainder is as long as `ancestor`.

@@ -41,6 +41,14 @@ std::strong_ordering canonical_compare(WireName a, WireName b);
 // True when `name` equals `ancestor` or lies below it.
 bool is_subdomain(WireName name, WireName ancestor);
 
+// Writes a key whose octet order is the canonical name order (RFC 4034 §6.1), so that sorting
+// many names is a memcmp per comparison, and returns its length (at most
+// kMaxCanonicalKeyLength): the labels from the root, lower-cased, each closed by 0x00; inside a
+// label 0x00 and 0x01 become 0x01 0x01 and 0x01 0x02, so a closed label sorts before every
+// longer label it begins.
+inline constexpr std::size_t kMaxCanonicalKeyLength = 2 * kMaxNameLength;
+std::size_t canonical_name_key(WireName name, std::uint8_t* out);
+
 std::size_t label_count(WireName name);  // root = 0
 
 // A domain name owned as a value. Case is preserved; comparison ignores it.

@@ -2,6 +2,7 @@
 #include "dns/zone/record_table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -53,20 +54,54 @@ void RecordTable::add(const RecordView& r) {
 }
 
 std::vector<std::uint32_t> RecordTable::canonical_order() const {
-  std::vector<std::uint32_t> order(size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
-    const Entry& x = entry(a);
-    const Entry& y = entry(b);
-    if (x.owner != y.owner) {
-      auto c = canonical_compare(owner(x), owner(y));
-      if (c != 0) return c < 0;
+  // Consecutive records of one owner share its stored name (add() sees to it), so the records
+  // fall into runs; each run gets a canonical key (one memcmp per comparison instead of a
+  // label walk), the runs are sorted, and the few records of each name then by type and rdata.
+  struct Run {
+    std::uint32_t key;  // offset into keys
+    std::uint32_t first;
+    std::uint32_t count;
+    std::uint16_t key_length;
+  };
+  const std::size_t n = size();
+  std::vector<Run> runs;
+  std::vector<std::uint8_t> keys;
+  std::array<std::uint8_t, kMaxCanonicalKeyLength> key;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (i > 0 && entry(i).owner == entry(i - 1).owner) {
+      ++runs.back().count;
+      continue;
     }
-    auto rank = [](std::uint16_t t) { return t == rrtype::SOA ? 0u : 1u + t; };
-    if (x.type != y.type) return rank(x.type) < rank(y.type);
-    auto rx = rdata(x), ry = rdata(y);
-    return std::lexicographical_compare(rx.begin(), rx.end(), ry.begin(), ry.end());
-  });
+    std::size_t length = canonical_name_key(owner(entry(i)), key.data());
+    runs.push_back({static_cast<std::uint32_t>(keys.size()), i, 1, static_cast<std::uint16_t>(length)});
+    keys.insert(keys.end(), key.begin(), key.begin() + static_cast<std::ptrdiff_t>(length));
+  }
+  auto compare_keys = [&](const Run& a, const Run& b) {
+    int c = std::memcmp(keys.data() + a.key, keys.data() + b.key, std::min(a.key_length, b.key_length));
+    if (c != 0) return c;
+    return a.key_length == b.key_length ? 0 : (a.key_length < b.key_length ? -1 : 1);
+  };
+  // Stable, so that runs of one name split across the file keep file order.
+  std::stable_sort(runs.begin(), runs.end(),
+                   [&](const Run& a, const Run& b) { return compare_keys(a, b) < 0; });
+  std::vector<std::uint32_t> order;
+  order.reserve(n);
+  auto rank = [](std::uint16_t t) { return t == rrtype::SOA ? 0u : 1u + t; };
+  for (std::size_t r = 0; r < runs.size();) {
+    std::size_t name_begin = order.size();
+    std::size_t next = r;
+    for (; next < runs.size() && compare_keys(runs[r], runs[next]) == 0; ++next)
+      for (std::uint32_t k = 0; k < runs[next].count; ++k) order.push_back(runs[next].first + k);
+    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(name_begin), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) {
+                       const Entry& x = entry(a);
+                       const Entry& y = entry(b);
+                       if (x.type != y.type) return rank(x.type) < rank(y.type);
+                       auto rx = rdata(x), ry = rdata(y);
+                       return std::lexicographical_compare(rx.begin(), rx.end(), ry.begin(), ry.end());
+                     });
+    r = next;
+  }
   return order;
 }
 

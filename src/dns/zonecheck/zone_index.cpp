@@ -28,34 +28,6 @@ std::uint32_t hash_name(WireName name) {
   return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 
-// Writes a key whose octet order is the canonical name order (RFC 4034 §6.1) and returns its
-// length (at most 2 * kMaxNameLength): the labels from the root, lower-cased, each closed by
-// 0x00. Inside a label 0x00 and 0x01 become 0x01 0x01 and 0x01 0x02, so a closed label sorts
-// before every longer label it begins, as the RFC wants, and a memcmp of two keys replaces a
-// label-by-label comparison.
-std::size_t write_canonical_key(WireName name, std::uint8_t* out) {
-  std::array<std::uint8_t, 128> offsets;
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < name.size() && name[i] != 0; i += name[i] + 1u)
-    offsets[count++] = static_cast<std::uint8_t>(i);
-  std::uint8_t* p = out;
-  while (count > 0) {
-    std::size_t at = offsets[--count];
-    std::size_t len = name[at];
-    for (std::size_t k = 1; k <= len; ++k) {
-      std::uint8_t c = lower(name[at + k]);
-      if (c <= 1) {
-        *p++ = 1;
-        *p++ = static_cast<std::uint8_t>(c + 1);
-      } else {
-        *p++ = c;
-      }
-    }
-    *p++ = 0;
-  }
-  return static_cast<std::size_t>(p - out);
-}
-
 std::uint16_t type_flags(std::uint16_t type) {
   namespace f = node_flag;
   switch (type) {
@@ -104,7 +76,7 @@ void ZoneIndex::order_by_name() {
   RegionArray<std::uint8_t> keys(n * 2 * kMaxNameLength);
   std::array<std::uint8_t, 2 * kMaxNameLength> key;
   std::array<std::uint8_t, 2 * kMaxNameLength> apex_key;
-  const std::size_t apex_key_length = write_canonical_key(apex(), apex_key.data());
+  const std::size_t apex_key_length = canonical_name_key(apex(), apex_key.data());
   std::size_t shared = 0;  // octets every key has in common with the first
   std::uint32_t owner = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -114,7 +86,7 @@ void ZoneIndex::order_by_name() {
       continue;
     }
     owner = e.owner;
-    std::size_t length = write_canonical_key(table_.owner(e), key.data());
+    std::size_t length = canonical_name_key(table_.owner(e), key.data());
     if (i == 0) {
       shared = length;
     } else {
