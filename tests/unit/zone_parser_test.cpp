@@ -234,6 +234,32 @@ TEST_F(ZoneFiles, IncludeDepthIsBounded) {
   EXPECT_EQ(p.diagnostics[0], "1:1 error include");
 }
 
+// A file is read in chunks; an entry cut by a chunk's end is read again whole. With chunks of
+// every size from 1 octet up, the records and diagnostics must be what reading it at once gives.
+TEST_F(ZoneFiles, ChunkBoundariesChangeNothing) {
+  const std::string text =
+      "$ORIGIN example.\n$TTL 1h\n@ IN SOA ns hostmaster ( 1 ; serial\n 2h 3 4 5 )\n"
+      "  NS ns\nns A 192.0.2.1 ; comment at the end\n"
+      "txt TXT \"a b\" \"multi\nline\" c\\ d \\\"q\n"
+      "bad A 192.0.2.300\nx ) A 192.0.2.2\nafter A 192.0.2.3\n"
+      "svc SVCB 1 . alpn=\"h2,h3\" port=443\n"
+      "$GENERATE 1-3 g$ A 192.0.2.$\nlast MX 10 mail ; no newline at the end";
+  write("chunks.zone", text);
+  Collector whole;
+  zone::ParseOptions options;
+  options.origin = *mxkit::dns::Name::from_text("example.");
+  zone::parse_zone_text(text, (dir / "chunks.zone").string(), options, whole);
+  ASSERT_EQ(whole.out.records.size(), 10u);
+  ASSERT_EQ(whole.out.diagnostics.size(), 2u);
+  for (std::size_t chunk : {1, 2, 3, 5, 7, 16, 64, 4096}) {
+    options.read_chunk = chunk;
+    Collector c;
+    zone::parse_zone_file(dir / "chunks.zone", options, c);
+    EXPECT_EQ(c.out.records, whole.out.records) << "chunk " << chunk;
+    EXPECT_EQ(c.out.diagnostics, whole.out.diagnostics) << "chunk " << chunk;
+  }
+}
+
 TEST_F(ZoneFiles, MissingFile) {
   auto p = parse_file("nope.zone");
   EXPECT_TRUE(p.stats.stopped);

@@ -30,6 +30,15 @@ inline std::uint8_t cls(char c) { return kClass[static_cast<unsigned char>(c)]; 
 
 void Lexer::skip_to_line_end() {
   while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+  skipping_line_ = pos_ >= text_.size() && !final_;
+}
+
+void Lexer::rebase(std::string_view text, bool final) {
+  line_start_ -= static_cast<std::int64_t>(pos_);
+  pos_ = 0;
+  text_ = text;
+  final_ = final;
+  starved_ = false;
 }
 
 bool Lexer::next(Entry& entry, LexError& error) {
@@ -37,8 +46,27 @@ bool Lexer::next(Entry& entry, LexError& error) {
   error.message.clear();
   const char* const begin = text_.data();
   const char* const end = begin + text_.size();
+  if (skipping_line_) {
+    skip_to_line_end();
+    if (skipping_line_) {
+      starved_ = true;
+      return false;
+    }
+  }
+  // Where the entry began, to go back to when the chunk ends inside it.
+  const std::size_t entry_pos = pos_;
+  const std::uint32_t entry_line = line_;
+  const std::int64_t entry_line_start = line_start_;
+  auto starve = [&] {
+    pos_ = entry_pos;
+    line_ = entry_line;
+    line_start_ = entry_line_start;
+    entry.tokens.clear();
+    starved_ = true;
+    return false;
+  };
   for (;;) {  // one iteration per physical line until an entry has tokens
-    if (pos_ >= text_.size()) return false;
+    if (pos_ >= text_.size()) return final_ ? false : starve();
     entry.owner_blank = cls(begin[pos_]) == kBlank;
     entry.line = line_;
     int depth = 0;
@@ -47,6 +75,7 @@ bool Lexer::next(Entry& entry, LexError& error) {
     for (;;) {
       while (p < end && cls(*p) == kBlank) ++p;
       if (p >= end) {
+        if (!final_) return starve();
         pos_ = text_.size();
         if (depth > 0) {
           error = {"unclosed '(' at end of file", paren_line, paren_col, true};
@@ -64,6 +93,7 @@ bool Lexer::next(Entry& entry, LexError& error) {
       }
       if (c == ';') {
         while (p < end && *p != '\n') ++p;
+        if (p >= end && !final_) return starve();
         continue;
       }
       if (c == '(') {
@@ -99,7 +129,7 @@ bool Lexer::next(Entry& entry, LexError& error) {
       // A quote in column 1 that would start an entry is not a string: owner names are never
       // quoted, and reading it as one would swallow the lines after a stray quote. Inside
       // parentheses a line may well begin with a quoted string.
-      if (c == '"' && !(at == line_start_ && depth == 0 && entry.tokens.size() == 1)) {
+      if (c == '"' && !(static_cast<std::int64_t>(at) == line_start_ && depth == 0 && entry.tokens.size() == 1)) {
         const char* start = ++p;
         bool closed = false;
         while (p < end) {
@@ -117,6 +147,7 @@ bool Lexer::next(Entry& entry, LexError& error) {
           ++p;
         }
         if (!closed) {
+          if (!final_) return starve();
           pos_ = text_.size();
           error = {"unterminated quoted string", tok.line, tok.column, true};
           entry.tokens.clear();
@@ -125,6 +156,7 @@ bool Lexer::next(Entry& entry, LexError& error) {
         tok.text = std::string_view(start, static_cast<std::size_t>(p - start));
         tok.quoted = true;
         ++p;
+        if (p >= end && !final_) return starve();  // what follows the quote decides
         if (p < end && (cls(*p) == kWord || *p == '"' || *p == '\\')) {
           // A closing quote must end the token: three quotes in a row are not two strings.
           pos_ = static_cast<std::size_t>(p - begin);

@@ -51,6 +51,7 @@ struct ParseOptions {
   std::size_t max_errors = 100;           // stop after this many errors
   std::size_t max_include_depth = 16;
   std::size_t max_generate = 65536;       // records one $GENERATE may produce
+  std::size_t read_chunk = 1 << 20;       // octets read from a file at a time (tests use tiny ones)
 };
 
 struct ParseStats {
