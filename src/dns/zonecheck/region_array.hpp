@@ -1,8 +1,6 @@
 // A growable array of plain values in a core::ReservedRegion, for the index's big tables: it
 // never moves, and it faults in huge pages, where a std::vector of a million entries takes a
 // few thousand 4 KiB page faults (dear on virtual machines) and copies itself as it grows.
-// A large array starts on a huge-page boundary and reserves whole huge pages: only whole,
-// aligned 2 MiB pages can be huge.
 #pragma once
 
 #include <cstddef>
@@ -20,16 +18,12 @@ class RegionArray {
  public:
   RegionArray() : region_(0) {}
   // Reserves address space for `max_size` values; memory is committed only as it is used.
-  explicit RegionArray(std::size_t max_size) : region_(reservation(max_size * sizeof(T))) {
-    auto misalign = reinterpret_cast<std::uintptr_t>(region_.data()) % kHugePage;
-    if (max_size * sizeof(T) >= kLarge && misalign != 0) region_.extend(kHugePage - misalign);
-    skip_ = region_.size();  // never touched, so never committed
-  }
+  explicit RegionArray(std::size_t max_size) : region_(max_size * sizeof(T)) {}
 
-  std::size_t size() const { return (region_.size() - skip_) / sizeof(T); }
+  std::size_t size() const { return region_.size() / sizeof(T); }
   bool empty() const { return size() == 0; }
-  T* data() { return reinterpret_cast<T*>(region_.data() + skip_); }
-  const T* data() const { return reinterpret_cast<const T*>(region_.data() + skip_); }
+  T* data() { return reinterpret_cast<T*>(region_.data()); }
+  const T* data() const { return reinterpret_cast<const T*>(region_.data()); }
   T& operator[](std::size_t i) { return data()[i]; }
   const T& operator[](std::size_t i) const { return data()[i]; }
   T& back() { return data()[size() - 1]; }
@@ -43,15 +37,7 @@ class RegionArray {
   T* extend(std::size_t n) { return reinterpret_cast<T*>(region_.extend(n * sizeof(T))); }
 
  private:
-  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  static constexpr std::size_t kLarge = kHugePage / 8;  // worth whole huge pages
-
-  static std::size_t reservation(std::size_t bytes) {
-    if (bytes < kLarge) return bytes;
-    return (bytes + kHugePage - 1) / kHugePage * kHugePage + kHugePage;  // room to align
-  }
   core::ReservedRegion region_;
-  std::size_t skip_ = 0;
 };
 
 }  // namespace mxkit::dns::zonecheck
