@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/serve_command.hpp"
 #include "cli/zone_command.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mxkit 0.1.0");
   int exit_code = 0;
   mxkit::cli::add_zone_command(app, exit_code);
+  mxkit::cli::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,329 @@
+// DnsServer: one io_context per worker thread, each with its own UDP sockets and TCP acceptors
+// on every address (SO_REUSEPORT lets the kernel spread packets and connections over them).
+#include "auth/server.hpp"
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <fmt/format.h>
+
+#include "dns/zone/parser.hpp"
+#include "dns/zone/record_table.hpp"
+
+namespace mxkit::auth {
+
+using asio::ip::tcp;
+using asio::ip::udp;
+using namespace asio::experimental::awaitable_operators;
+
+core::Result<ListenAddress> parse_listen_address(std::string_view text) {
+  ListenAddress out;
+  std::string_view host = text, port;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return core::fail(fmt::format("missing ']' in \"{}\"", text));
+    host = text.substr(1, close - 1);
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return core::fail(fmt::format("expected ':' after ']' in \"{}\"", text));
+      port = rest.substr(1);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    auto colon = text.find(':');
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  std::error_code ec;
+  asio::ip::make_address(std::string(host), ec);
+  if (ec) return core::fail(fmt::format("\"{}\" is not an IP address", host));
+  out.host = std::string(host);
+  if (!port.empty()) {
+    unsigned value = 0;
+    auto [ptr, err] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (err != std::errc() || ptr != port.data() + port.size() || value == 0 || value > 65535)
+      return core::fail(fmt::format("bad port \"{}\"", port));
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  return out;
+}
+
+core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources) {
+  auto set = std::make_shared<ZoneSet>();
+  for (const auto& source : sources) {
+    dns::zone::CollectingSink sink;
+    dns::zone::ParseOptions options;
+    options.origin = source.origin;
+    auto stats = dns::zone::parse_zone_file(source.file, options, sink);
+    if (stats.errors > 0 || stats.stopped) {
+      std::string first;
+      for (const auto& d : sink.diagnostics)
+        if (d.severity == dns::zone::Severity::error) {
+          first = dns::zone::format_diagnostic(d);
+          break;
+        }
+      return core::fail(fmt::format("zone {} not loaded: {}", source.origin.to_text(), first));
+    }
+    auto zone = Zone::build(source.origin, std::move(sink.records));
+    if (!zone)
+      return core::fail(fmt::format("zone {} ({}) not loaded: {}", source.origin.to_text(),
+                                    source.file.string(), zone.error().message));
+    set->add(std::move(*zone));
+  }
+  return std::shared_ptr<const ZoneSet>(std::move(set));
+}
+
+namespace {
+
+void log(const std::string& line) { std::fprintf(stderr, "mxkit serve: %s\n", line.c_str()); }
+
+// The zone set all workers answer from. A reload replaces the pointer and bumps the generation;
+// each worker keeps its own reference and swaps it when it sees a new generation, so the hot
+// path costs one atomic load and every query uses exactly one zone set.
+class ZoneHolder {
+ public:
+  void set(std::shared_ptr<const ZoneSet> zones) {
+    std::lock_guard lock(mutex_);
+    zones_ = std::move(zones);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  std::shared_ptr<const ZoneSet> get() const {
+    std::lock_guard lock(mutex_);
+    return zones_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const ZoneSet> zones_;
+  std::atomic<std::uint64_t> generation_{0};
+};
+
+struct Worker {
+  asio::io_context io{1};
+  std::vector<udp::socket> udp_sockets;
+  std::vector<tcp::acceptor> acceptors;
+  std::shared_ptr<const ZoneSet> zones;
+  std::uint64_t generation = 0;
+  std::uint32_t rotation = 0;
+  std::size_t tcp_connections = 0;
+  std::thread thread;
+};
+
+}  // namespace
+
+struct DnsServer::Impl {
+  ServerOptions options;
+  std::vector<ZoneSource> sources;
+  ZoneHolder holder;
+  std::vector<std::unique_ptr<Worker>> workers;
+  ServerCounters* counters = nullptr;
+  std::mutex reload_mutex;
+
+  const ZoneSet& zones_for(Worker& w) {
+    if (w.generation != holder.generation()) {
+      w.generation = holder.generation();
+      w.zones = holder.get();
+    }
+    return *w.zones;
+  }
+
+  void count(const AnswerResult& r) {
+    if (r.size == 0) {
+      counters->dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (r.rcode < std::size(counters->rcodes))
+      counters->rcodes[r.rcode].fetch_add(1, std::memory_order_relaxed);
+    if (r.truncated) counters->truncated.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Waits until the socket is readable, then drains it without blocking: one wake-up serves a
+  // burst of queries.
+  asio::awaitable<void> udp_loop(Worker& w, udp::socket& socket) {
+    std::vector<std::uint8_t> in(65535), out(65535);
+    socket.non_blocking(true);
+    for (;;) {
+      std::error_code ec;
+      co_await socket.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) co_return;
+      for (int burst = 0; burst < 64; ++burst) {
+        udp::endpoint from;
+        std::size_t n = socket.receive_from(asio::buffer(in), from, 0, ec);
+        if (ec) break;  // would_block: back to waiting; other errors (ICMP) likewise
+        counters->udp_queries.fetch_add(1, std::memory_order_relaxed);
+        auto result = answer_query(zones_for(w), {in.data(), n}, out, false, options.answer, w.rotation++);
+        count(result);
+        if (result.size) socket.send_to(asio::buffer(out.data(), result.size), from, 0, ec);
+      }
+    }
+  }
+
+  asio::awaitable<void> tcp_accept_loop(Worker& w, tcp::acceptor& acceptor) {
+    for (;;) {
+      std::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) continue;
+      if (w.tcp_connections >= options.max_tcp_connections) {
+        socket.close(ec);  // RFC 7766 §6.2.2: a server may refuse connections over its limit
+        continue;
+      }
+      ++w.tcp_connections;
+      asio::co_spawn(w.io, tcp_session(w, std::move(socket)), asio::detached);
+    }
+  }
+
+  // RFC 7766: a 2-octet length, then the message; several queries per connection, answered in
+  // order; the connection closes after an idle timeout or when the client closes it.
+  asio::awaitable<void> tcp_session(Worker& w, tcp::socket socket) {
+    struct Release {
+      Worker& w;
+      ~Release() { --w.tcp_connections; }
+    } release{w};
+    std::vector<std::uint8_t> in(65535), out(65537);
+    asio::steady_timer timer(w.io);
+    for (;;) {
+      std::array<std::uint8_t, 2> prefix;
+      timer.expires_after(options.tcp_idle_timeout);
+      auto first = co_await (asio::async_read(socket, asio::buffer(prefix), asio::experimental::as_tuple(asio::use_awaitable)) ||
+                             timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
+      if (first.index() == 1) break;  // idle timeout
+      auto [read_ec, read_n] = std::get<0>(first);
+      if (read_ec) break;
+      std::size_t length = static_cast<std::size_t>(prefix[0] << 8 | prefix[1]);
+      timer.expires_after(options.tcp_idle_timeout);
+      auto body = co_await (asio::async_read(socket, asio::buffer(in.data(), length), asio::experimental::as_tuple(asio::use_awaitable)) ||
+                            timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
+      if (body.index() == 1) break;
+      auto [body_ec, body_n] = std::get<0>(body);
+      if (body_ec) break;
+      counters->tcp_queries.fetch_add(1, std::memory_order_relaxed);
+      auto result = answer_query(zones_for(w), {in.data(), length}, std::span(out).subspan(2, 65535),
+                                 true, options.answer, w.rotation++);
+      count(result);
+      if (result.size == 0) break;
+      out[0] = static_cast<std::uint8_t>(result.size >> 8);
+      out[1] = static_cast<std::uint8_t>(result.size);
+      auto [write_ec, write_n] = co_await asio::async_write(socket, asio::buffer(out.data(), result.size + 2),
+                                                            asio::experimental::as_tuple(asio::use_awaitable));
+      if (write_ec) break;
+    }
+    std::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+};
+
+DnsServer::DnsServer(ServerOptions options, std::vector<ZoneSource> zones) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->sources = std::move(zones);
+  impl_->counters = &counters_;
+}
+
+DnsServer::~DnsServer() {
+  for (auto& w : impl_->workers) {
+    w->io.stop();
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+core::Result<void> DnsServer::reload() {
+  std::lock_guard lock(impl_->reload_mutex);
+  auto zones = load_zones(impl_->sources);
+  if (!zones) {
+    counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
+    return tl::unexpected(zones.error());
+  }
+  impl_->holder.set(std::move(*zones));
+  counters_.reloads.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+core::Result<void> DnsServer::start() {
+  auto& o = impl_->options;
+  if (o.listen.empty()) return core::fail("no listen address (--dns-listen ADDRESS:PORT)");
+  if (o.workers == 0) o.workers = 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto zones = load_zones(impl_->sources);
+  if (!zones) return tl::unexpected(zones.error());
+  impl_->holder.set(std::move(*zones));
+  const auto loaded = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < o.workers; ++i) {
+    auto w = std::make_unique<Worker>();
+    for (const auto& address : o.listen) {
+      auto ip = asio::ip::make_address(address.host);
+      std::error_code ec;
+      udp::socket u(w->io);
+      udp::endpoint ue(ip, address.port);
+      u.open(ue.protocol(), ec);
+      if (!ec) u.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) {
+        int one = 1;
+        ::setsockopt(u.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (ip.is_v6()) u.set_option(asio::ip::v6_only(true), ec);
+      }
+      if (!ec) u.bind(ue, ec);
+      if (ec) return core::fail(fmt::format("cannot listen on UDP {}:{}: {}", address.host, address.port, ec.message()));
+      w->udp_sockets.push_back(std::move(u));
+
+      tcp::acceptor a(w->io);
+      tcp::endpoint te(ip, address.port);
+      a.open(te.protocol(), ec);
+      if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) {
+        int one = 1;
+        ::setsockopt(a.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (ip.is_v6()) a.set_option(asio::ip::v6_only(true), ec);
+      }
+      if (!ec) a.bind(te, ec);
+      if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) return core::fail(fmt::format("cannot listen on TCP {}:{}: {}", address.host, address.port, ec.message()));
+      w->acceptors.push_back(std::move(a));
+    }
+    impl_->workers.push_back(std::move(w));
+  }
+  std::size_t zone_count = impl_->sources.size();
+  log(fmt::format("{} zone{} loaded in {} ms; listening on {} address{} with {} worker{}", zone_count,
+                  zone_count == 1 ? "" : "s",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(loaded - started).count(),
+                  o.listen.size(), o.listen.size() == 1 ? "" : "es", o.workers, o.workers == 1 ? "" : "s"));
+  return {};
+}
+
+void DnsServer::run() {
+  for (auto& wp : impl_->workers) {
+    Worker& w = *wp;
+    for (auto& s : w.udp_sockets) asio::co_spawn(w.io, impl_->udp_loop(w, s), asio::detached);
+    for (auto& a : w.acceptors) asio::co_spawn(w.io, impl_->tcp_accept_loop(w, a), asio::detached);
+    w.thread = std::thread([&w] { w.io.run(); });
+  }
+  // Signals are taken in this thread: SIGHUP reloads, SIGINT and SIGTERM stop.
+  asio::io_context control(1);
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      auto result = reload();
+      if (result) log("zones reloaded");
+      else log(result.error().message + "; still serving the previous zones");
+      signals.async_wait(on_signal);
+      return;
+    }
+    log(fmt::format("stopping on signal {}", signal));
+    for (auto& w : impl_->workers) w->io.stop();
+  };
+  signals.async_wait(on_signal);
+  control.run();  // returns once a stop signal has been handled (it does not re-arm)
+  for (auto& w : impl_->workers)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+}  // namespace mxkit::auth

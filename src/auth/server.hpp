@@ -1,0 +1,72 @@
+// The authoritative DNS server: UDP and TCP listeners (RFC 1035 §4.2, RFC 7766) around the
+// answer function, N worker threads, and zone reloads that swap whole zone sets.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/answer.hpp"
+#include "auth/zone_set.hpp"
+#include "core/result.hpp"
+#include "dns/name.hpp"
+
+namespace mxkit::auth {
+
+struct ZoneSource {
+  dns::Name origin;
+  std::filesystem::path file;
+};
+
+struct ListenAddress {
+  std::string host;  // an IPv4 or IPv6 literal
+  std::uint16_t port = 53;
+};
+
+// "127.0.0.1:5300", "[::1]:5300", "::1" (port 53), "127.0.0.1" (port 53).
+core::Result<ListenAddress> parse_listen_address(std::string_view text);
+
+struct ServerOptions {
+  std::vector<ListenAddress> listen;
+  std::size_t workers = 1;
+  AnswerOptions answer;
+  std::size_t max_tcp_connections = 512;  // per worker
+  std::chrono::milliseconds tcp_idle_timeout{10000};  // RFC 7766 §6.2.3: seconds, not minutes
+};
+
+// Counters any thread may read while the server runs.
+struct ServerCounters {
+  std::atomic<std::uint64_t> udp_queries{0}, tcp_queries{0}, dropped{0}, truncated{0};
+  std::atomic<std::uint64_t> rcodes[24] = {};
+  std::atomic<std::uint64_t> reloads{0}, failed_reloads{0};
+};
+
+// Loads every zone, or says which file is wrong and why.
+core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources);
+
+class DnsServer {
+ public:
+  DnsServer(ServerOptions options, std::vector<ZoneSource> zones);
+  ~DnsServer();
+
+  // Loads the zones and binds every address; an error names the zone file or the address.
+  core::Result<void> start();
+  // Serves until SIGINT or SIGTERM; SIGHUP reloads the zones (a bad zone keeps the old set).
+  void run();
+  // Reloads now, from any thread.
+  core::Result<void> reload();
+
+  const ServerCounters& counters() const { return counters_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  ServerCounters counters_;
+};
+
+}  // namespace mxkit::auth

@@ -1,0 +1,80 @@
+// `mxkit serve --dns-listen ADDR:PORT --zone ORIGIN=FILE ...`: the authoritative server.
+#include "cli/serve_command.hpp"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/server.hpp"
+
+namespace mxkit::cli {
+
+namespace {
+
+struct ServeOptions {
+  std::vector<std::string> listen;
+  std::vector<std::string> zones;
+  std::size_t workers = 1;
+  bool rotate = false;
+  std::uint16_t max_udp_payload = 1232;
+};
+
+int run_serve(const ServeOptions& o) {
+  auth::ServerOptions options;
+  for (const auto& text : o.listen) {
+    auto address = auth::parse_listen_address(text);
+    if (!address) {
+      std::fprintf(stderr, "mxkit serve: --dns-listen %s: %s\n", text.c_str(), address.error().message.c_str());
+      return 2;
+    }
+    options.listen.push_back(*address);
+  }
+  std::vector<auth::ZoneSource> zones;
+  for (const auto& text : o.zones) {
+    auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+      std::fprintf(stderr, "mxkit serve: --zone %s: expected ORIGIN=FILE\n", text.c_str());
+      return 2;
+    }
+    std::string origin_text = text.substr(0, eq);
+    if (origin_text.back() != '.') origin_text.push_back('.');
+    auto origin = dns::Name::from_text(origin_text);
+    if (!origin) {
+      std::fprintf(stderr, "mxkit serve: --zone %s: %s\n", text.c_str(), origin.error().message.c_str());
+      return 2;
+    }
+    zones.push_back({*origin, text.substr(eq + 1)});
+  }
+  if (zones.empty()) {
+    std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
+    return 2;
+  }
+  options.workers = o.workers;
+  options.answer.rotate_addresses = o.rotate;
+  options.answer.max_udp_payload = o.max_udp_payload;
+  auth::DnsServer server(std::move(options), std::move(zones));
+  if (auto started = server.start(); !started) {
+    std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  server.run();
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* serve = app.add_subcommand("serve", "Run the authoritative DNS server");
+  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)")
+      ->required();
+  serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)")->required();
+  serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));
+  serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
+  serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")
+      ->check(CLI::Range(512, 65535));
+  serve->callback([o, &exit_code] { exit_code = run_serve(*o); });
+}
+
+}  // namespace mxkit::cli
