@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "auth/server.hpp"
+#include "cli/serve_config.hpp"
 
 namespace mxkit::cli {
 
 namespace {
 
 struct ServeOptions {
+  std::string config;
   std::vector<std::string> listen;
   std::vector<std::string> zones;
   std::size_t workers = 1;
@@ -20,7 +22,33 @@ struct ServeOptions {
   std::uint16_t max_udp_payload = 1232;
 };
 
+int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones) {
+  auth::DnsServer server(std::move(options), std::move(zones));
+  if (auto started = server.start(); !started) {
+    std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  server.run();
+  return 0;
+}
+
 int run_serve(const ServeOptions& o) {
+  if (!o.config.empty()) {
+    if (!o.listen.empty() || !o.zones.empty()) {
+      std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
+      return 2;
+    }
+    auto config = load_serve_config(o.config);
+    if (!config) {
+      std::fprintf(stderr, "mxkit serve: %s\n", config.error().message.c_str());
+      return 2;
+    }
+    return serve(std::move(config->dns), std::move(config->zones));
+  }
+  if (o.listen.empty() || o.zones.empty()) {
+    std::fprintf(stderr, "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE\n");
+    return 2;
+  }
   auth::ServerOptions options;
   for (const auto& text : o.listen) {
     auto address = auth::parse_listen_address(text);
@@ -53,13 +81,7 @@ int run_serve(const ServeOptions& o) {
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
-  auth::DnsServer server(std::move(options), std::move(zones));
-  if (auto started = server.start(); !started) {
-    std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
-    return 1;
-  }
-  server.run();
-  return 0;
+  return serve(std::move(options), std::move(zones));
 }
 
 }  // namespace
@@ -67,9 +89,9 @@ int run_serve(const ServeOptions& o) {
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServeOptions>();
   auto* serve = app.add_subcommand("serve", "Run the authoritative DNS server");
-  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)")
-      ->required();
-  serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)")->required();
+  serve->add_option("--config", o->config, "TOML configuration (docs/config.md)");
+  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)");
+  serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)");
   serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));
   serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
   serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")

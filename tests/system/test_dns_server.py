@@ -244,3 +244,48 @@ def test_bad_zone_or_address_refused_at_start(mxkit, tmp_path):
     r = subprocess.run([str(mxkit), "serve", "--dns-listen", "127.0.0.1:99999",
                         "--zone", f"example.test={zone}"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "bad port" in r.stderr
+
+
+def test_config_file_with_ipv4_ipv6_and_workers(mxkit, tmp_path):
+    (tmp_path / "zones").mkdir()
+    (tmp_path / "zones" / "example.test.zone").write_text(ZONE)
+    port = free_port()
+    config = tmp_path / "mxkit.toml"
+    config.write_text(f'[dns]\nlisten = ["127.0.0.1:{port}", "[::1]:{port}"]\nworkers = 2\n'
+                      f'rotate_addresses = true\n\n[[dns.zone]]\norigin = "example.test"\n'
+                      f'file = "zones/example.test.zone"\n')
+    proc = subprocess.Popen([str(mxkit), "serve", "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        answer = None
+        for _ in range(100):
+            try:
+                q = dns.message.make_query("example.test.", "MX")
+                answer = dns.query.udp(q, "::1", port=port, timeout=0.1)
+                break
+            except Exception:
+                time.sleep(0.05)
+        assert answer is not None and len(answer.answer[0]) == 2
+        q = dns.message.make_query("mail1.example.test.", "A")
+        assert dns.query.tcp(q, "127.0.0.1", port=port, timeout=2).answer[0][0].address == "192.0.2.25"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+    assert "2 workers" in proc.stderr.read()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[dns]\nlisten = ["127.0.0.1:5300"]\nworkerz = 2\n', ':3:11: unknown key "workerz" in [dns]'),
+    ('[dns\n', ':1:5: '),
+    ('[dns]\nlisten = ["127.0.0.1:5300"]\nworkers = 0\n', ':3:11: workers must be a whole number from 1 to 64'),
+    ('[dns]\nlisten = ["nowhere:5300"]\n', ':2:11: listen: "nowhere" is not an IP address'),
+    ('[dns]\nlisten = ["127.0.0.1:5300"]\n', 'no [[dns.zone]]'),
+    ('[dns]\nlisten = ["127.0.0.1:5300"]\n[[dns.zone]]\norigin = "a..b"\nfile = "x"\n', ':4:10: origin "a..b"'),
+])
+def test_bad_config_names_the_place(mxkit, tmp_path, text, expected):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    r = subprocess.run([str(mxkit), "serve", "--config", str(config)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2
+    wanted = f"{config}{expected}" if expected.startswith(":") else expected
+    assert wanted in r.stderr, r.stderr
