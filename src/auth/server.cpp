@@ -17,6 +17,9 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <fmt/format.h>
 
+#include "auth/query.hpp"
+#include "dns/message.hpp"
+#include "dns/rrtype.hpp"
 #include "dns/zone/parser.hpp"
 #include "dns/zone/record_table.hpp"
 
@@ -119,6 +122,17 @@ struct Worker {
   std::thread thread;
 };
 
+// True for a query whose type is AXFR or IXFR (read straight from the question, which follows
+// the header; anything malformed goes to answer_query and gets FORMERR there).
+bool is_transfer(std::span<const std::uint8_t> wire) {
+  if (wire.size() < dns::kHeaderSize + 5 || (wire[2] & 0x80)) return false;
+  std::size_t at = dns::kHeaderSize;
+  while (at < wire.size() && wire[at] != 0 && wire[at] < 64) at += wire[at] + 1u;
+  if (at + 3 > wire.size() - 1 || wire[at] != 0) return false;
+  auto type = static_cast<std::uint16_t>(wire[at + 1] << 8 | wire[at + 2]);
+  return type == dns::rrtype::AXFR || type == dns::rrtype::IXFR;
+}
+
 }  // namespace
 
 struct DnsServer::Impl {
@@ -209,6 +223,55 @@ struct DnsServer::Impl {
     }
   }
 
+  // RFC 5936: the whole zone over this connection, to addresses the allow-list names; others
+  // get REFUSED, a name that is not one of our zone apexes NOTAUTH (§2.2.1). Returns false when
+  // the connection must close.
+  asio::awaitable<bool> transfer(Worker& w, tcp::socket& socket, std::span<const std::uint8_t> wire) {
+    Query q;
+    std::string why;
+    if (parse_query(wire, q, why) != QueryParse::ok) co_return false;
+    std::error_code ec;
+    auto peer = socket.remote_endpoint(ec).address();
+    std::vector<std::uint8_t> address;
+    if (peer.is_v4()) {
+      auto b = peer.to_v4().to_bytes();
+      address.assign(b.begin(), b.end());
+    } else {
+      auto v6 = peer.to_v6();
+      if (v6.is_v4_mapped()) {
+        auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
+        address.assign(b.begin(), b.end());
+      } else {
+        auto b = v6.to_bytes();
+        address.assign(b.begin(), b.end());
+      }
+    }
+    bool allowed = false;
+    for (const auto& prefix : options.transfer_allow) allowed = allowed || prefix.contains(address);
+    std::vector<std::vector<std::uint8_t>> messages;
+    const Zone* zone = zones_for(w).find(q.qname());
+    if (!allowed) {
+      messages.push_back(transfer_error(q, dns::rcode::REFUSED));
+      counters->refused_transfers.fetch_add(1, std::memory_order_relaxed);
+      log(fmt::format("refused a zone transfer to {}", peer.to_string()));
+    } else if (!zone || !dns::names_equal(zone->origin().wire(), q.qname())) {
+      messages.push_back(transfer_error(q, dns::rcode::NOTAUTH));
+    } else {
+      messages = transfer_messages(*zone, q);
+      counters->transfers.fetch_add(1, std::memory_order_relaxed);
+      log(fmt::format("zone transfer of {} to {} in {} messages", zone->origin().to_text(),
+                      peer.to_string(), messages.size()));
+    }
+    for (const auto& m : messages) {
+      std::array<std::uint8_t, 2> prefix = {static_cast<std::uint8_t>(m.size() >> 8),
+                                            static_cast<std::uint8_t>(m.size())};
+      std::array<asio::const_buffer, 2> buffers = {asio::buffer(prefix), asio::buffer(m)};
+      auto [write_ec, n] = co_await asio::async_write(socket, buffers, asio::experimental::as_tuple(asio::use_awaitable));
+      if (write_ec) co_return false;
+    }
+    co_return true;
+  }
+
   asio::awaitable<void> tcp_accept_loop(Worker& w, tcp::acceptor& acceptor) {
     for (;;) {
       std::error_code ec;
@@ -249,6 +312,10 @@ struct DnsServer::Impl {
       auto [body_ec, body_n] = std::get<0>(body);
       if (body_ec) break;
       counters->tcp_queries.fetch_add(1, std::memory_order_relaxed);
+      if (is_transfer({in.data(), length})) {
+        if (!co_await transfer(w, socket, {in.data(), length})) break;
+        continue;
+      }
       auto result = answer_query(zones_for(w), {in.data(), length}, std::span(out).subspan(2, 65535),
                                  true, options.answer, w.rotation++);
       count(result);

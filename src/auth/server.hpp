@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/answer.hpp"
+#include "auth/xfr.hpp"
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
 #include "dns/name.hpp"
@@ -37,6 +38,7 @@ struct ServerOptions {
   AnswerOptions answer;
   std::size_t max_tcp_connections = 512;  // per worker
   std::chrono::milliseconds tcp_idle_timeout{10000};  // RFC 7766 §6.2.3: seconds, not minutes
+  std::vector<AddressPrefix> transfer_allow;  // who may AXFR/IXFR; empty: nobody
 };
 
 // Counters any thread may read while the server runs.
@@ -44,6 +46,7 @@ struct ServerCounters {
   std::atomic<std::uint64_t> udp_queries{0}, tcp_queries{0}, dropped{0}, truncated{0};
   std::atomic<std::uint64_t> rcodes[24] = {};
   std::atomic<std::uint64_t> reloads{0}, failed_reloads{0};
+  std::atomic<std::uint64_t> transfers{0}, refused_transfers{0};
 };
 
 // Loads every zone, or says which file is wrong and why.

@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string config;
   std::vector<std::string> listen;
   std::vector<std::string> zones;
+  std::vector<std::string> allow_transfer;
   std::size_t workers = 1;
   bool rotate = false;
   std::uint16_t max_udp_payload = 1232;
@@ -34,7 +35,7 @@ int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones) {
 
 int run_serve(const ServeOptions& o) {
   if (!o.config.empty()) {
-    if (!o.listen.empty() || !o.zones.empty()) {
+    if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty()) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
@@ -78,6 +79,14 @@ int run_serve(const ServeOptions& o) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
     return 2;
   }
+  for (const auto& text : o.allow_transfer) {
+    auto prefix = auth::AddressPrefix::parse(text);
+    if (!prefix) {
+      std::fprintf(stderr, "mxkit serve: --allow-transfer %s: %s\n", text.c_str(), prefix.error().message.c_str());
+      return 2;
+    }
+    options.transfer_allow.push_back(*prefix);
+  }
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
@@ -92,6 +101,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   serve->add_option("--config", o->config, "TOML configuration (docs/config.md)");
   serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)");
   serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)");
+  serve->add_option("--allow-transfer", o->allow_transfer,
+                    "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
   serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));
   serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
   serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")

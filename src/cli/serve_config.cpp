@@ -51,7 +51,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   if (!dns) return core::fail(fmt::format("{}: no [dns] section: nothing to serve", file.string()));
   if (auto r = only_known_keys(file, *dns, "dns",
                                {"listen", "workers", "rotate_addresses", "max_udp_payload",
-                                "tcp_idle_timeout", "max_tcp_connections", "zone"});
+                                "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "zone"});
       !r)
     return tl::unexpected(r.error());
 
@@ -90,6 +90,16 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     auto v = integer<std::size_t>(file, *n, "max_tcp_connections", 1, 100000);
     if (!v) return tl::unexpected(v.error());
     config.dns.max_tcp_connections = *v;
+  }
+  if (const auto* n = dns->get("allow_transfer")) {
+    const toml::array* list = n->as_array();
+    if (!list) return core::fail(fmt::format("{}: allow_transfer must be a list of addresses or prefixes", where(file, *n)));
+    for (const auto& item : *list) {
+      auto text = item.value<std::string>();
+      auto prefix = text ? auth::AddressPrefix::parse(*text) : core::Result<auth::AddressPrefix>(core::fail("not a string"));
+      if (!prefix) return core::fail(fmt::format("{}: allow_transfer: {}", where(file, item), prefix.error().message));
+      config.dns.transfer_allow.push_back(*prefix);
+    }
   }
   const toml::node* zones = dns->get("zone");
   const toml::array* list = zones ? zones->as_array() : nullptr;

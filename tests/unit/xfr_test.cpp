@@ -1,0 +1,104 @@
+// Zone transfer out: message framing (SOA first and last, split over messages) and allow-lists.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "auth/xfr.hpp"
+#include "dns/message.hpp"
+#include "dns/rdata.hpp"
+#include "dns/rrtype.hpp"
+#include "dns/zone/parser.hpp"
+#include "dns/zone/record_table.hpp"
+
+namespace auth = mxkit::auth;
+namespace dns = mxkit::dns;
+
+namespace {
+
+std::shared_ptr<const auth::Zone> make_zone(int hosts) {
+  std::string text = "$ORIGIN example.\n$TTL 60\n@ SOA ns h 7 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n";
+  for (int i = 0; i < hosts; ++i) text += fmt::format("h{} TXT \"some text to fill the message\"\n", i);
+  dns::zone::CollectingSink sink;
+  dns::zone::ParseOptions options;
+  options.origin = *dns::Name::from_text("example.");
+  dns::zone::parse_zone_text(text, "x", options, sink);
+  return *auth::Zone::build(options.origin, std::move(sink.records));
+}
+
+auth::Query axfr_query() {
+  auth::Query q;
+  q.id = 77;
+  auto name = dns::Name::from_text("example.");
+  std::copy(name->wire().begin(), name->wire().end(), q.qname_buffer.begin());
+  q.qname_length = name->wire().size();
+  q.qtype = dns::rrtype::AXFR;
+  q.qclass = dns::rrclass::IN;
+  return q;
+}
+
+TEST(Transfer, SoaFirstAndLastAcrossMessages) {
+  auto zone = make_zone(200);
+  auto messages = auth::transfer_messages(*zone, axfr_query(), 1024);
+  ASSERT_GT(messages.size(), 5u);  // 200 TXT records do not fit in 1 KiB
+  std::vector<dns::Record> all;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    ASSERT_LE(messages[i].size(), 1024u);
+    auto m = dns::parse_message(messages[i]);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->header.id, 77);
+    EXPECT_TRUE(m->header.aa);
+    EXPECT_EQ(m->question.size(), i == 0 ? 1u : 0u);  // RFC 5936 §2.2.1
+    all.insert(all.end(), m->answer.begin(), m->answer.end());
+  }
+  ASSERT_EQ(all.size(), 200u + 4u);  // SOA, NS, A, 200 TXT, SOA
+  EXPECT_EQ(all.front().type, dns::rrtype::SOA);
+  EXPECT_EQ(all.back().type, dns::rrtype::SOA);
+  std::set<std::string> seen;
+  for (std::size_t i = 1; i + 1 < all.size(); ++i) {
+    EXPECT_NE(all[i].type, dns::rrtype::SOA);
+    std::string text;
+    dns::append_rdata_text(all[i].type, all[i].rdata, text);
+    seen.insert(fmt::format("{} {}", all[i].owner.to_text(), text));
+  }
+  EXPECT_EQ(seen.size(), 202u);  // every record once
+}
+
+TEST(Transfer, ErrorsAnswerTheQuestion) {
+  auto m = dns::parse_message(auth::transfer_error(axfr_query(), dns::rcode::REFUSED));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->header.rcode, dns::rcode::REFUSED);
+  EXPECT_FALSE(m->header.aa);
+  ASSERT_EQ(m->question.size(), 1u);
+  EXPECT_EQ(m->question[0].type, dns::rrtype::AXFR);
+}
+
+TEST(AddressPrefix, ParseAndMatch) {
+  const std::uint8_t v4a[] = {192, 0, 2, 77}, v4b[] = {192, 0, 3, 1}, local[] = {127, 0, 0, 1};
+  const std::uint8_t v6[] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  auto net = auth::AddressPrefix::parse("192.0.2.0/24");
+  ASSERT_TRUE(net);
+  EXPECT_TRUE(net->contains(v4a));
+  EXPECT_FALSE(net->contains(v4b));
+  EXPECT_FALSE(net->contains(v6));
+  auto one = auth::AddressPrefix::parse("127.0.0.1");
+  ASSERT_TRUE(one);
+  EXPECT_TRUE(one->contains(local));
+  EXPECT_FALSE(one->contains(v4a));
+  auto odd = auth::AddressPrefix::parse("192.0.2.64/27");
+  ASSERT_TRUE(odd);
+  EXPECT_TRUE(odd->contains(v4a));  // .77 is in .64-.95
+  auto six = auth::AddressPrefix::parse("2001:db8::/32");
+  ASSERT_TRUE(six);
+  EXPECT_TRUE(six->contains(v6));
+  EXPECT_FALSE(six->contains(v4a));
+  auto all = auth::AddressPrefix::parse("0.0.0.0/0");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->contains(v4b));
+  for (const char* bad : {"", "example.test", "192.0.2.0/33", "::/129", "192.0.2.0/x", "1.2.3"})
+    EXPECT_FALSE(auth::AddressPrefix::parse(bad)) << bad;
+}
+
+}  // namespace
