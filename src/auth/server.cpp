@@ -135,8 +135,38 @@ bool is_transfer(std::span<const std::uint8_t> wire) {
 
 }  // namespace
 
+static std::uint32_t soa_serial(const Zone& zone) {
+  auto rdata = zone.rdata(*zone.soa(), 0);
+  std::size_t at = dns::wire_name_length(rdata);
+  at += dns::wire_name_length(rdata.subspan(at));
+  return static_cast<std::uint32_t>(rdata[at]) << 24 | static_cast<std::uint32_t>(rdata[at + 1]) << 16 |
+         static_cast<std::uint32_t>(rdata[at + 2]) << 8 | rdata[at + 3];
+}
+
 struct DnsServer::Impl {
   ServerOptions options;
+  std::mutex notify_mutex;
+  std::vector<std::thread> notifiers;  // joined when the server goes
+
+  // Sends NOTIFY for `zone` to every target, off the serving threads (it blocks on replies).
+  void announce(const std::shared_ptr<const Zone>& zone) {
+    if (options.notify.empty()) return;
+    std::lock_guard lock(notify_mutex);
+    notifiers.emplace_back([this, zone] {
+      auto soa_rdata = zone->rdata(*zone->soa(), 0);
+      for (const auto& target : options.notify) {
+        auto sent = send_notify(target, zone->origin().wire(), soa_rdata, zone->soa()->ttl);
+        if (sent) {
+          counters->notifies_sent.fetch_add(1, std::memory_order_relaxed);
+          log(fmt::format("NOTIFY for {} (serial {}) acknowledged by {}:{}", zone->origin().to_text(),
+                          soa_serial(*zone), target.host, target.port));
+        } else {
+          counters->notifies_failed.fetch_add(1, std::memory_order_relaxed);
+          log(sent.error().message);
+        }
+      }
+    });
+  }
   std::vector<ZoneSource> sources;
   ZoneHolder holder;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -343,6 +373,9 @@ DnsServer::~DnsServer() {
     w->io.stop();
     if (w->thread.joinable()) w->thread.join();
   }
+  std::lock_guard lock(impl_->notify_mutex);
+  for (auto& t : impl_->notifiers)
+    if (t.joinable()) t.join();
 }
 
 core::Result<void> DnsServer::reload() {
@@ -352,8 +385,17 @@ core::Result<void> DnsServer::reload() {
     counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
     return tl::unexpected(zones.error());
   }
-  impl_->holder.set(std::move(*zones));
+  auto previous = impl_->holder.get();
+  impl_->holder.set(*zones);
   counters_.reloads.fetch_add(1, std::memory_order_relaxed);
+  // RFC 1996 §3.5: a zone whose serial changed is announced to its secondaries.
+  for (const auto& zone : (*zones)->zones()) {
+    const Zone* before = previous ? previous->find(zone->origin().wire()) : nullptr;
+    if (before && dns::names_equal(before->origin().wire(), zone->origin().wire()) &&
+        soa_serial(*before) == soa_serial(*zone))
+      continue;
+    impl_->announce(zone);
+  }
   return {};
 }
 

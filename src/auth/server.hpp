@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/answer.hpp"
+#include "auth/notify.hpp"
 #include "auth/xfr.hpp"
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
@@ -39,6 +40,7 @@ struct ServerOptions {
   std::size_t max_tcp_connections = 512;  // per worker
   std::chrono::milliseconds tcp_idle_timeout{10000};  // RFC 7766 §6.2.3: seconds, not minutes
   std::vector<AddressPrefix> transfer_allow;  // who may AXFR/IXFR; empty: nobody
+  std::vector<NotifyTarget> notify;           // told when a reload changes a zone's serial
 };
 
 // Counters any thread may read while the server runs.
@@ -47,6 +49,7 @@ struct ServerCounters {
   std::atomic<std::uint64_t> rcodes[24] = {};
   std::atomic<std::uint64_t> reloads{0}, failed_reloads{0};
   std::atomic<std::uint64_t> transfers{0}, refused_transfers{0};
+  std::atomic<std::uint64_t> notifies_sent{0}, notifies_failed{0};
 };
 
 // Loads every zone, or says which file is wrong and why.

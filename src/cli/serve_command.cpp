@@ -18,6 +18,7 @@ struct ServeOptions {
   std::vector<std::string> listen;
   std::vector<std::string> zones;
   std::vector<std::string> allow_transfer;
+  std::vector<std::string> notify;
   std::size_t workers = 1;
   bool rotate = false;
   std::uint16_t max_udp_payload = 1232;
@@ -35,7 +36,7 @@ int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones) {
 
 int run_serve(const ServeOptions& o) {
   if (!o.config.empty()) {
-    if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty()) {
+    if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty() || !o.notify.empty()) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
@@ -87,6 +88,14 @@ int run_serve(const ServeOptions& o) {
     }
     options.transfer_allow.push_back(*prefix);
   }
+  for (const auto& text : o.notify) {
+    auto address = auth::parse_listen_address(text);
+    if (!address) {
+      std::fprintf(stderr, "mxkit serve: --notify %s: %s\n", text.c_str(), address.error().message.c_str());
+      return 2;
+    }
+    options.notify.push_back({address->host, address->port});
+  }
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
@@ -103,6 +112,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)");
   serve->add_option("--allow-transfer", o->allow_transfer,
                     "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
+  serve->add_option("--notify", o->notify,
+                    "Secondary to send NOTIFY to when a reload changes a zone, ADDRESS[:PORT] (repeatable)");
   serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));
   serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
   serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")

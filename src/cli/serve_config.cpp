@@ -51,7 +51,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   if (!dns) return core::fail(fmt::format("{}: no [dns] section: nothing to serve", file.string()));
   if (auto r = only_known_keys(file, *dns, "dns",
                                {"listen", "workers", "rotate_addresses", "max_udp_payload",
-                                "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "zone"});
+                                "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "notify", "zone"});
       !r)
     return tl::unexpected(r.error());
 
@@ -99,6 +99,16 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
       auto prefix = text ? auth::AddressPrefix::parse(*text) : core::Result<auth::AddressPrefix>(core::fail("not a string"));
       if (!prefix) return core::fail(fmt::format("{}: allow_transfer: {}", where(file, item), prefix.error().message));
       config.dns.transfer_allow.push_back(*prefix);
+    }
+  }
+  if (const auto* n = dns->get("notify")) {
+    const toml::array* list = n->as_array();
+    if (!list) return core::fail(fmt::format("{}: notify must be a list of \"ADDRESS[:PORT]\" strings", where(file, *n)));
+    for (const auto& item : *list) {
+      auto text = item.value<std::string>();
+      auto address = text ? auth::parse_listen_address(*text) : core::Result<auth::ListenAddress>(core::fail("not a string"));
+      if (!address) return core::fail(fmt::format("{}: notify: {}", where(file, item), address.error().message));
+      config.dns.notify.push_back({address->host, address->port});
     }
   }
   const toml::node* zones = dns->get("zone");

@@ -122,3 +122,65 @@ zone "example.test" {{
         except subprocess.TimeoutExpired:
             named.kill()
             named.wait(timeout=5)
+
+
+def test_notify_then_the_secondary_serves_the_change(mxkit, tmp_path):
+    """RFC 1996: a reload that changes the serial sends NOTIFY; BIND asks again (IXFR, which we
+    answer with the whole zone) and then answers the new MX."""
+    if shutil.which("named") is None:
+        pytest.fail("named not found: install bind9 (scripts/bootstrap does)")
+    named_port = free_port()
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    primary = Server(mxkit, zone, free_port(), ["--allow-transfer", "127.0.0.1",
+                                                "--notify", f"127.0.0.1:{named_port}"])
+    conf = tmp_path / "named.conf"
+    conf.write_text(f"""options {{
+  directory "{tmp_path}";
+  listen-on port {named_port} {{ 127.0.0.1; }};
+  listen-on-v6 {{ none; }};
+  pid-file "{tmp_path}/named.pid";
+  recursion no;
+  notify no;
+  dnssec-validation no;
+}};
+controls {{ }};
+zone "example.test" {{
+  type secondary;
+  primaries {{ 127.0.0.1 port {primary.port}; }};
+  file "{tmp_path}/secondary.db";
+}};
+""")
+    named = subprocess.Popen(["named", "-g", "-c", str(conf)], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+
+    def secondary_mx():
+        q = dns.message.make_query("example.test.", "MX")
+        r = dns.query.udp(q, "127.0.0.1", port=named_port, timeout=0.2)
+        return {rr.to_text() for rrset in r.answer for rr in rrset}
+
+    def wait_for(expected):
+        for _ in range(100):  # at most ~10-30 s
+            try:
+                if secondary_mx() == expected:
+                    return True
+            except Exception:
+                pass
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert wait_for({"10 mail1.example.test.", "20 mail2.example.test."})
+        zone.write_text(ZONE.replace("2026112701", "2026112702").replace("MX    20 mail2", "MX    30 mail2"))
+        primary.proc.send_signal(signal.SIGHUP)
+        # Far sooner than the SOA refresh (7200 s): only NOTIFY can explain it.
+        assert wait_for({"10 mail1.example.test.", "30 mail2.example.test."})
+    finally:
+        named.send_signal(signal.SIGTERM)
+        try:
+            named.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            named.kill()
+            named.wait(timeout=5)
+        log = primary.stop()
+    assert "NOTIFY for example.test. (serial 2026112702) acknowledged" in log

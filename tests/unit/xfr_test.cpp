@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/notify.hpp"
 #include "auth/xfr.hpp"
 #include "dns/message.hpp"
 #include "dns/rdata.hpp"
@@ -99,6 +100,37 @@ TEST(AddressPrefix, ParseAndMatch) {
   EXPECT_TRUE(all->contains(v4b));
   for (const char* bad : {"", "example.test", "192.0.2.0/33", "::/129", "192.0.2.0/x", "1.2.3"})
     EXPECT_FALSE(auth::AddressPrefix::parse(bad)) << bad;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Notify, MessageCarriesTheSoa) {
+  auto zone = make_zone(0);
+  auto wire = auth::notify_message(4242, zone->origin().wire(), zone->rdata(*zone->soa(), 0), 60);
+  auto m = dns::parse_message(wire);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->header.id, 4242);
+  EXPECT_EQ(m->header.opcode, dns::opcode::NOTIFY);
+  EXPECT_TRUE(m->header.aa);
+  EXPECT_FALSE(m->header.qr);
+  ASSERT_EQ(m->question.size(), 1u);
+  EXPECT_EQ(m->question[0].type, dns::rrtype::SOA);
+  EXPECT_EQ(m->question[0].name.to_text(), "example.");
+  ASSERT_EQ(m->answer.size(), 1u);
+  std::string text;
+  dns::append_rdata_text(m->answer[0].type, m->answer[0].rdata, text);
+  EXPECT_EQ(text, "ns.example. h.example. 7 1 2 3 4");
+}
+
+TEST(Notify, UnansweredIsAnErrorAfterRetries) {
+  // A port nothing listens on: each try times out (or is refused), and the error says so.
+  auto zone = make_zone(0);
+  auto r = auth::send_notify({"127.0.0.1", 9}, zone->origin().wire(), zone->rdata(*zone->soa(), 0), 60, 2,
+                             std::chrono::milliseconds(50));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("no answer after 2 tries"), std::string::npos) << r.error().message;
 }
 
 }  // namespace

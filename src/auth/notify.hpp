@@ -1,0 +1,31 @@
+// NOTIFY (RFC 1996): tell secondaries that a zone changed, so they ask for it at once instead
+// of waiting for the SOA refresh timer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "dns/name.hpp"
+
+namespace mxkit::auth {
+
+struct NotifyTarget {
+  std::string host;  // an IP literal
+  std::uint16_t port = 53;
+};
+
+// The NOTIFY message for `zone`, carrying its SOA in the answer section (RFC 1996 §3.7).
+std::vector<std::uint8_t> notify_message(std::uint16_t id, dns::WireName zone,
+                                         std::span<const std::uint8_t> soa_rdata, std::uint32_t soa_ttl);
+
+// Sends a NOTIFY over UDP and waits for the matching reply, retrying (RFC 1996 §3.6) up to
+// `attempts` times, `timeout` each. Blocking: call it off the serving threads.
+core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,
+                               std::span<const std::uint8_t> soa_rdata, std::uint32_t soa_ttl,
+                               int attempts = 5, std::chrono::milliseconds timeout = std::chrono::seconds(1));
+
+}  // namespace mxkit::auth
