@@ -135,6 +135,20 @@ bool is_transfer(std::span<const std::uint8_t> wire) {
 
 }  // namespace
 
+std::string format_counters(const ServerCounters& c) {
+  auto get = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  std::string rcodes;
+  const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+  for (std::size_t i = 0; i < std::size(c.rcodes); ++i)
+    if (get(c.rcodes[i]) > 0)
+      rcodes += fmt::format(" {}={}", i < std::size(names) ? names[i] : fmt::format("RCODE{}", i), get(c.rcodes[i]));
+  return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} transfers={} refused_transfers={} "
+                     "notifies={} failed_notifies={} reloads={} failed_reloads={}",
+                     get(c.udp_queries), get(c.tcp_queries), get(c.dropped), get(c.truncated), rcodes,
+                     get(c.transfers), get(c.refused_transfers), get(c.notifies_sent),
+                     get(c.notifies_failed), get(c.reloads), get(c.failed_reloads));
+}
+
 static std::uint32_t soa_serial(const Zone& zone) {
   auto rdata = zone.rdata(*zone.soa(), 0);
   std::size_t at = dns::wire_name_length(rdata);
@@ -460,8 +474,14 @@ void DnsServer::run() {
   // Signals are taken in this thread: SIGHUP reloads, SIGINT and SIGTERM stop.
   asio::io_context control(1);
   asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
   std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int signal) {
     if (ec) return;
+    if (signal == SIGUSR1) {  // counters, one line, for an operator or a script
+      log(format_counters(counters_));
+      signals.async_wait(on_signal);
+      return;
+    }
     if (signal == SIGHUP) {
       auto result = reload();
       if (result) log("zones reloaded");

@@ -52,6 +52,9 @@ struct ServerCounters {
   std::atomic<std::uint64_t> notifies_sent{0}, notifies_failed{0};
 };
 
+// "counters: udp=… tcp=… NOERROR=… …": the one-line form `kill -USR1` logs.
+std::string format_counters(const ServerCounters& counters);
+
 // Loads every zone, or says which file is wrong and why.
 core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources);
 
@@ -62,7 +65,8 @@ class DnsServer {
 
   // Loads the zones and binds every address; an error names the zone file or the address.
   core::Result<void> start();
-  // Serves until SIGINT or SIGTERM; SIGHUP reloads the zones (a bad zone keeps the old set).
+  // Serves until SIGINT or SIGTERM; SIGHUP reloads the zones (a bad zone keeps the old set);
+  // SIGUSR1 logs the counters.
   void run();
   // Reloads now, from any thread.
   core::Result<void> reload();

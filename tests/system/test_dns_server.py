@@ -289,3 +289,17 @@ def test_bad_config_names_the_place(mxkit, tmp_path, text, expected):
     assert r.returncode == 2
     wanted = f"{config}{expected}" if expected.startswith(":") else expected
     assert wanted in r.stderr, r.stderr
+
+
+def test_sigusr1_logs_the_counters(server):
+    for name in ("example.test.", "nothere.example.test.", "nothere2.example.test."):
+        server.query(name, "A")
+    server.query("example.test.", "MX", tcp=True)
+    server.proc.send_signal(signal.SIGUSR1)
+    time.sleep(0.3)
+    log = server.stop()
+    line = next(l for l in log.splitlines() if "counters:" in l)
+    fields = dict(f.split("=") for f in line.split("counters: ")[1].split())
+    assert int(fields["udp"]) >= 4  # three queries and the start-up probe
+    assert fields["tcp"] == "1"
+    assert fields["NXDOMAIN"] == "2"
