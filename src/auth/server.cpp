@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <thread>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <asio.hpp>
@@ -112,7 +113,9 @@ class ZoneHolder {
 };
 
 struct Worker {
+  explicit Worker(const RateLimitOptions& rate) : limiter(rate) {}
   asio::io_context io{1};
+  RateLimiter limiter;  // per worker: no locks on the hot path
   std::vector<udp::socket> udp_sockets;
   std::vector<tcp::acceptor> acceptors;
   std::shared_ptr<const ZoneSet> zones;
@@ -142,9 +145,11 @@ std::string format_counters(const ServerCounters& c) {
   for (std::size_t i = 0; i < std::size(c.rcodes); ++i)
     if (get(c.rcodes[i]) > 0)
       rcodes += fmt::format(" {}={}", i < std::size(names) ? names[i] : fmt::format("RCODE{}", i), get(c.rcodes[i]));
-  return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} transfers={} refused_transfers={} "
-                     "notifies={} failed_notifies={} reloads={} failed_reloads={}",
+  return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} rate_limited={} slipped={} "
+                     "transfers={} refused_transfers={} notifies={} failed_notifies={} reloads={} "
+                     "failed_reloads={}",
                      get(c.udp_queries), get(c.tcp_queries), get(c.dropped), get(c.truncated), rcodes,
+                     get(c.rate_limited), get(c.slipped),
                      get(c.transfers), get(c.refused_transfers), get(c.notifies_sent),
                      get(c.notifies_failed), get(c.reloads), get(c.failed_reloads));
 }
@@ -248,7 +253,10 @@ struct DnsServer::Impl {
                                      {answer, answer_size}, false, options.answer, w.rotation++);
           count(result);
           if (result.size == 0) continue;
-          out_iov[replies] = {answer, result.size};
+          std::size_t size = result.size;
+          if (w.limiter.enabled() && !rate_limit(w, peers[static_cast<std::size_t>(i)], answer, size, result.rcode))
+            continue;
+          out_iov[replies] = {answer, size};
           out_msgs[replies].msg_hdr = {};
           out_msgs[replies].msg_hdr.msg_name = m.msg_hdr.msg_name;
           out_msgs[replies].msg_hdr.msg_namelen = m.msg_hdr.msg_namelen;
@@ -314,6 +322,40 @@ struct DnsServer::Impl {
       if (write_ec) co_return false;
     }
     co_return true;
+  }
+
+  // Applies response rate limiting to a UDP answer; false when it is not to be sent. A slipped
+  // answer becomes its header and question only, with TC set: the client may retry over TCP.
+  bool rate_limit(Worker& w, const sockaddr_storage& peer, std::uint8_t* answer, std::size_t& size,
+                  std::uint16_t rcode) {
+    std::span<const std::uint8_t> client;
+    if (peer.ss_family == AF_INET)
+      client = {reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr), 4};
+    else
+      client = {reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr), 16};
+    // Our answers begin with the question, written out in full (nothing precedes it to point at).
+    std::span<const std::uint8_t> message(answer, size);
+    std::size_t qname_length = size > dns::kHeaderSize ? dns::wire_name_length(message.subspan(dns::kHeaderSize)) : 0;
+    if (qname_length == 0 || dns::kHeaderSize + qname_length + 4 > size) return true;
+    dns::WireName qname = message.subspan(dns::kHeaderSize, qname_length);
+    auto qtype = static_cast<std::uint16_t>(answer[dns::kHeaderSize + qname_length] << 8 |
+                                            answer[dns::kHeaderSize + qname_length + 1]);
+    auto now = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+    switch (w.limiter.check(client, qname, qtype, rcode, now)) {
+      case RateLimiter::Verdict::send:
+        return true;
+      case RateLimiter::Verdict::drop:
+        counters->rate_limited.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      case RateLimiter::Verdict::slip:
+        counters->slipped.fetch_add(1, std::memory_order_relaxed);
+        answer[2] |= 0x02;  // TC
+        std::fill(answer + 6, answer + 12, std::uint8_t{0});  // no answer, authority, additional
+        size = dns::kHeaderSize + qname_length + 4;
+        return true;
+    }
+    return true;
   }
 
   asio::awaitable<void> tcp_accept_loop(Worker& w, tcp::acceptor& acceptor) {
@@ -423,7 +465,7 @@ core::Result<void> DnsServer::start() {
   impl_->holder.set(std::move(*zones));
   const auto loaded = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < o.workers; ++i) {
-    auto w = std::make_unique<Worker>();
+    auto w = std::make_unique<Worker>(o.rate_limit);
     for (const auto& address : o.listen) {
       auto ip = asio::ip::make_address(address.host);
       std::error_code ec;

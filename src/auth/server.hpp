@@ -13,6 +13,7 @@
 
 #include "auth/answer.hpp"
 #include "auth/notify.hpp"
+#include "auth/rate_limit.hpp"
 #include "auth/xfr.hpp"
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
@@ -41,6 +42,7 @@ struct ServerOptions {
   std::chrono::milliseconds tcp_idle_timeout{10000};  // RFC 7766 §6.2.3: seconds, not minutes
   std::vector<AddressPrefix> transfer_allow;  // who may AXFR/IXFR; empty: nobody
   std::vector<NotifyTarget> notify;           // told when a reload changes a zone's serial
+  RateLimitOptions rate_limit;                // UDP response rate limiting; off by default
 };
 
 // Counters any thread may read while the server runs.
@@ -50,6 +52,7 @@ struct ServerCounters {
   std::atomic<std::uint64_t> reloads{0}, failed_reloads{0};
   std::atomic<std::uint64_t> transfers{0}, refused_transfers{0};
   std::atomic<std::uint64_t> notifies_sent{0}, notifies_failed{0};
+  std::atomic<std::uint64_t> rate_limited{0}, slipped{0};
 };
 
 // "counters: udp=… tcp=… NOERROR=… …": the one-line form `kill -USR1` logs.

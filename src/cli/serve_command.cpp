@@ -20,6 +20,7 @@ struct ServeOptions {
   std::vector<std::string> allow_transfer;
   std::vector<std::string> notify;
   std::size_t workers = 1;
+  std::uint32_t rate_limit = 0;
   bool rotate = false;
   std::uint16_t max_udp_payload = 1232;
 };
@@ -96,6 +97,7 @@ int run_serve(const ServeOptions& o) {
     }
     options.notify.push_back({address->host, address->port});
   }
+  options.rate_limit.responses_per_second = o.rate_limit;
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
@@ -114,6 +116,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                     "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
   serve->add_option("--notify", o->notify,
                     "Secondary to send NOTIFY to when a reload changes a zone, ADDRESS[:PORT] (repeatable)");
+  serve->add_option("--rate-limit", o->rate_limit,
+                    "UDP responses per second per client network and answer (0: off, the default)");
   serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));
   serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
   serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")

@@ -51,7 +51,8 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   if (!dns) return core::fail(fmt::format("{}: no [dns] section: nothing to serve", file.string()));
   if (auto r = only_known_keys(file, *dns, "dns",
                                {"listen", "workers", "rotate_addresses", "max_udp_payload",
-                                "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "notify", "zone"});
+                                "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "notify", "rate_limit",
+                                "rate_limit_slip", "zone"});
       !r)
     return tl::unexpected(r.error());
 
@@ -100,6 +101,16 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
       if (!prefix) return core::fail(fmt::format("{}: allow_transfer: {}", where(file, item), prefix.error().message));
       config.dns.transfer_allow.push_back(*prefix);
     }
+  }
+  if (const auto* n = dns->get("rate_limit")) {
+    auto v = integer<std::uint32_t>(file, *n, "rate_limit (responses per second; 0 is off)", 0, 1000000);
+    if (!v) return tl::unexpected(v.error());
+    config.dns.rate_limit.responses_per_second = *v;
+  }
+  if (const auto* n = dns->get("rate_limit_slip")) {
+    auto v = integer<std::uint32_t>(file, *n, "rate_limit_slip", 0, 10);
+    if (!v) return tl::unexpected(v.error());
+    config.dns.rate_limit.slip = *v;
   }
   if (const auto* n = dns->get("notify")) {
     const toml::array* list = n->as_array();

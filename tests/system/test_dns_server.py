@@ -303,3 +303,39 @@ def test_sigusr1_logs_the_counters(server):
     assert int(fields["udp"]) >= 4  # three queries and the start-up probe
     assert fields["tcp"] == "1"
     assert fields["NXDOMAIN"] == "2"
+
+
+def test_rate_limiting_drops_and_slips(mxkit, tmp_path):
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    limited = Server(mxkit, zone, free_port(), ["--rate-limit", "5"])
+    try:
+        time.sleep(1.1)  # let the start-up probe's bucket refill
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(0.3)
+        q = dns.message.make_query("mail1.example.test.", "A")
+        for _ in range(50):  # a burst from one client: far over 5 a second
+            sock.sendto(q.to_wire(), ("127.0.0.1", limited.port))
+        full = truncated = 0
+        for _ in range(50):
+            try:
+                reply, _ = sock.recvfrom(65535)
+            except socket.timeout:
+                break
+            m = dns.message.from_wire(reply)
+            if m.flags & dns.flags.TC:
+                assert not m.answer
+                truncated += 1
+            else:
+                full += 1
+        sock.close()
+        assert 4 <= full <= 6  # about one second's allowance
+        assert 15 <= truncated <= 30  # every second limited reply slips, the rest are dropped
+        # TCP is never limited: the way back for a real client.
+        for _ in range(10):
+            assert limited.query("mail1.example.test.", "A", tcp=True).answer
+    finally:
+        limited.proc.send_signal(signal.SIGUSR1)
+        time.sleep(0.2)
+        log = limited.stop()
+    assert "rate_limited=" in log and "slipped=" in log
