@@ -154,6 +154,21 @@ std::string format_counters(const ServerCounters& c) {
                      get(c.notifies_failed), get(c.reloads), get(c.failed_reloads));
 }
 
+// Opens and binds a UDP socket or TCP acceptor that every worker binds to the same address:
+// SO_REUSEPORT lets the kernel spread packets and connections over them; an IPv6 socket takes
+// IPv6 only, so "[::]" and "0.0.0.0" can both be listened on.
+template <class Socket, class Endpoint>
+void bind_shared(Socket& socket, const Endpoint& endpoint, std::error_code& ec) {
+  socket.open(endpoint.protocol(), ec);
+  if (!ec) socket.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    int one = 1;
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
+  }
+  if (!ec) socket.bind(endpoint, ec);
+}
+
 static std::uint32_t soa_serial(const Zone& zone) {
   auto rdata = zone.rdata(*zone.soa(), 0);
   std::size_t at = dns::wire_name_length(rdata);
@@ -470,28 +485,12 @@ core::Result<void> DnsServer::start() {
       auto ip = asio::ip::make_address(address.host);
       std::error_code ec;
       udp::socket u(w->io);
-      udp::endpoint ue(ip, address.port);
-      u.open(ue.protocol(), ec);
-      if (!ec) u.set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) {
-        int one = 1;
-        ::setsockopt(u.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        if (ip.is_v6()) u.set_option(asio::ip::v6_only(true), ec);
-      }
-      if (!ec) u.bind(ue, ec);
+      bind_shared(u, udp::endpoint(ip, address.port), ec);
       if (ec) return core::fail(fmt::format("cannot listen on UDP {}:{}: {}", address.host, address.port, ec.message()));
       w->udp_sockets.push_back(std::move(u));
 
       tcp::acceptor a(w->io);
-      tcp::endpoint te(ip, address.port);
-      a.open(te.protocol(), ec);
-      if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) {
-        int one = 1;
-        ::setsockopt(a.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        if (ip.is_v6()) a.set_option(asio::ip::v6_only(true), ec);
-      }
-      if (!ec) a.bind(te, ec);
+      bind_shared(a, tcp::endpoint(ip, address.port), ec);
       if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
       if (ec) return core::fail(fmt::format("cannot listen on TCP {}:{}: {}", address.host, address.port, ec.message()));
       w->acceptors.push_back(std::move(a));

@@ -28,6 +28,41 @@ def primary(mxkit, tmp_path):
     s.stop()
 
 
+def start_named_secondary(tmp_path, port: int, primary_port: int) -> subprocess.Popen:
+    """BIND's named as a secondary of example.test. taking it from 127.0.0.1:primary_port."""
+    if shutil.which("named") is None:
+        pytest.fail("named not found: install bind9 (scripts/bootstrap does)")
+    conf = tmp_path / "named.conf"
+    conf.write_text(f"""options {{
+  directory "{tmp_path}";
+  listen-on port {port} {{ 127.0.0.1; }};
+  listen-on-v6 {{ none; }};
+  pid-file "{tmp_path}/named.pid";
+  recursion no;
+  notify no;
+  dnssec-validation no;
+}};
+controls {{ }};
+zone "example.test" {{
+  type secondary;
+  primaries {{ 127.0.0.1 port {primary_port}; }};
+  file "{tmp_path}/secondary.db";
+  masterfile-format text;
+}};
+""")
+    return subprocess.Popen(["named", "-g", "-c", str(conf)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 def records(text: str) -> set[tuple]:
     z = dns.zone.from_text(text, origin="example.test.", relativize=False, check_origin=False)
     return {(name.to_text(), rdataset.ttl, rdataset.rdtype, rdata.to_text())
@@ -74,29 +109,8 @@ def test_transfer_refused_or_notauth(mxkit, tmp_path, primary):
 
 
 def test_bind_secondary_takes_the_zone(primary, tmp_path):
-    if shutil.which("named") is None:
-        pytest.fail("named not found: install bind9 (scripts/bootstrap does)")
     port = free_port()
-    conf = tmp_path / "named.conf"
-    conf.write_text(f"""options {{
-  directory "{tmp_path}";
-  listen-on port {port} {{ 127.0.0.1; }};
-  listen-on-v6 {{ none; }};
-  pid-file "{tmp_path}/named.pid";
-  recursion no;
-  notify no;
-  dnssec-validation no;
-}};
-controls {{ }};
-zone "example.test" {{
-  type secondary;
-  primaries {{ 127.0.0.1 port {primary.port}; }};
-  file "{tmp_path}/secondary.db";
-  masterfile-format text;
-}};
-""")
-    named = subprocess.Popen(["named", "-g", "-c", str(conf)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+    named = start_named_secondary(tmp_path, port, primary.port)
     try:
         answer = None
         for _ in range(100):  # at most ~10 s for the transfer
@@ -116,43 +130,18 @@ zone "example.test" {{
                                        "AXFR"], capture_output=True, text=True, timeout=10).stdout
         assert records(secondary) == records(primary_zone)
     finally:
-        named.send_signal(signal.SIGTERM)
-        try:
-            named.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            named.kill()
-            named.wait(timeout=5)
+        stop(named)
 
 
 def test_notify_then_the_secondary_serves_the_change(mxkit, tmp_path):
     """RFC 1996: a reload that changes the serial sends NOTIFY; BIND asks again (IXFR, which we
     answer with the whole zone) and then answers the new MX."""
-    if shutil.which("named") is None:
-        pytest.fail("named not found: install bind9 (scripts/bootstrap does)")
     named_port = free_port()
     zone = tmp_path / "example.test.zone"
     zone.write_text(ZONE)
     primary = Server(mxkit, zone, free_port(), ["--allow-transfer", "127.0.0.1",
                                                 "--notify", f"127.0.0.1:{named_port}"])
-    conf = tmp_path / "named.conf"
-    conf.write_text(f"""options {{
-  directory "{tmp_path}";
-  listen-on port {named_port} {{ 127.0.0.1; }};
-  listen-on-v6 {{ none; }};
-  pid-file "{tmp_path}/named.pid";
-  recursion no;
-  notify no;
-  dnssec-validation no;
-}};
-controls {{ }};
-zone "example.test" {{
-  type secondary;
-  primaries {{ 127.0.0.1 port {primary.port}; }};
-  file "{tmp_path}/secondary.db";
-}};
-""")
-    named = subprocess.Popen(["named", "-g", "-c", str(conf)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+    named = start_named_secondary(tmp_path, named_port, primary.port)
 
     def secondary_mx():
         q = dns.message.make_query("example.test.", "MX")
@@ -176,11 +165,6 @@ zone "example.test" {{
         # Far sooner than the SOA refresh (7200 s): only NOTIFY can explain it.
         assert wait_for({"10 mail1.example.test.", "30 mail2.example.test."})
     finally:
-        named.send_signal(signal.SIGTERM)
-        try:
-            named.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            named.kill()
-            named.wait(timeout=5)
+        stop(named)
         log = primary.stop()
     assert "NOTIFY for example.test. (serial 2026112702) acknowledged" in log
