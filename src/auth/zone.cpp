@@ -81,7 +81,6 @@ core::Result<std::shared_ptr<const Zone>> Zone::build(const dns::Name& origin,
   zone->records_ = std::move(records);
   const auto& table = zone->records_;
   const dns::WireName apex = origin.wire();
-  const std::size_t apex_labels = dns::label_count(apex);
 
   // 1. A node per owner, and per empty non-terminal between an owner and the apex. The apex
   //    comes first: find the first record owned by it.
@@ -125,7 +124,6 @@ core::Result<std::shared_ptr<const Zone>> Zone::build(const dns::Name& origin,
       child = parent;
     }
   }
-  (void)apex_labels;
 
   // 2. Group each node's records by type into RRsets (a counting sort by node, then a small
   //    sort within each node), dropping exact duplicates: a zone is a set of records.

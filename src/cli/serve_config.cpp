@@ -34,6 +34,37 @@ core::Result<T> integer(const std::filesystem::path& file, const toml::node& nod
   return static_cast<T>(*v);
 }
 
+// Reads an optional integer key into `target`, within [min, max].
+template <class T>
+core::Result<void> read_integer(const std::filesystem::path& file, const toml::table& table, std::string_view key,
+                                std::int64_t min, std::int64_t max, T& target) {
+  const toml::node* n = table.get(key);
+  if (!n) return {};
+  auto v = integer<T>(file, *n, key, min, max);
+  if (!v) return tl::unexpected(v.error());
+  target = *v;
+  return {};
+}
+
+// Reads an optional list of strings, each through `parse` (which returns a core::Result), into
+// `out`; an element that is not a string or does not parse names its place.
+template <class Parse, class Out>
+core::Result<void> read_strings(const std::filesystem::path& file, const toml::table& table, std::string_view key,
+                                std::string_view what, Parse parse, Out& out) {
+  const toml::node* n = table.get(key);
+  if (!n) return {};
+  const toml::array* list = n->as_array();
+  if (!list) return core::fail(fmt::format("{}: {} must be a list of {}", where(file, *n), key, what));
+  for (const auto& item : *list) {
+    auto text = item.value<std::string>();
+    if (!text) return core::fail(fmt::format("{}: {} holds {}, as strings", where(file, item), key, what));
+    auto value = parse(*text);
+    if (!value) return core::fail(fmt::format("{}: {}: {}", where(file, item), key, value.error().message));
+    out.push_back(*value);
+  }
+  return {};
+}
+
 }  // namespace
 
 core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
@@ -56,72 +87,35 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
       !r)
     return tl::unexpected(r.error());
 
-  const toml::node* listen = dns->get("listen");
-  const toml::array* addresses = listen ? listen->as_array() : nullptr;
-  if (!addresses || addresses->empty())
-    return core::fail(fmt::format("{}: [dns] listen must be a list of \"ADDRESS:PORT\" strings",
-                                  listen ? where(file, *listen) : file.string()));
-  for (const auto& item : *addresses) {
-    auto text = item.value<std::string>();
-    if (!text) return core::fail(fmt::format("{}: listen addresses are strings", where(file, item)));
-    auto address = auth::parse_listen_address(*text);
-    if (!address) return core::fail(fmt::format("{}: listen: {}", where(file, item), address.error().message));
-    config.dns.listen.push_back(*address);
-  }
-  if (const auto* n = dns->get("workers")) {
-    auto v = integer<std::size_t>(file, *n, "workers", 1, 64);
-    if (!v) return tl::unexpected(v.error());
-    config.dns.workers = *v;
-  }
+  auto& d = config.dns;
+  if (auto r = read_strings(file, *dns, "listen", "\"ADDRESS:PORT\" strings", auth::parse_listen_address, d.listen); !r)
+    return tl::unexpected(r.error());
+  if (d.listen.empty())
+    return core::fail(fmt::format("{}: [dns] listen must be a list of \"ADDRESS:PORT\" strings", file.string()));
+  std::int64_t idle_seconds = 10;
+  for (auto r : {read_integer(file, *dns, "workers", 1, 64, d.workers),
+                 read_integer(file, *dns, "max_udp_payload", 512, 65535, d.answer.max_udp_payload),
+                 read_integer(file, *dns, "tcp_idle_timeout", 1, 3600, idle_seconds),
+                 read_integer(file, *dns, "max_tcp_connections", 1, 100000, d.max_tcp_connections),
+                 read_integer(file, *dns, "rate_limit", 0, 1000000, d.rate_limit.responses_per_second),
+                 read_integer(file, *dns, "rate_limit_slip", 0, 10, d.rate_limit.slip)})
+    if (!r) return tl::unexpected(r.error());
+  d.tcp_idle_timeout = std::chrono::seconds(idle_seconds);
   if (const auto* n = dns->get("rotate_addresses")) {
     if (!n->is_boolean()) return core::fail(fmt::format("{}: rotate_addresses must be true or false", where(file, *n)));
-    config.dns.answer.rotate_addresses = *n->value<bool>();
+    d.answer.rotate_addresses = *n->value<bool>();
   }
-  if (const auto* n = dns->get("max_udp_payload")) {
-    auto v = integer<std::uint16_t>(file, *n, "max_udp_payload", 512, 65535);
-    if (!v) return tl::unexpected(v.error());
-    config.dns.answer.max_udp_payload = *v;
-  }
-  if (const auto* n = dns->get("tcp_idle_timeout")) {
-    auto v = integer<std::int64_t>(file, *n, "tcp_idle_timeout (seconds)", 1, 3600);
-    if (!v) return tl::unexpected(v.error());
-    config.dns.tcp_idle_timeout = std::chrono::seconds(*v);
-  }
-  if (const auto* n = dns->get("max_tcp_connections")) {
-    auto v = integer<std::size_t>(file, *n, "max_tcp_connections", 1, 100000);
-    if (!v) return tl::unexpected(v.error());
-    config.dns.max_tcp_connections = *v;
-  }
-  if (const auto* n = dns->get("allow_transfer")) {
-    const toml::array* list = n->as_array();
-    if (!list) return core::fail(fmt::format("{}: allow_transfer must be a list of addresses or prefixes", where(file, *n)));
-    for (const auto& item : *list) {
-      auto text = item.value<std::string>();
-      auto prefix = text ? auth::AddressPrefix::parse(*text) : core::Result<auth::AddressPrefix>(core::fail("not a string"));
-      if (!prefix) return core::fail(fmt::format("{}: allow_transfer: {}", where(file, item), prefix.error().message));
-      config.dns.transfer_allow.push_back(*prefix);
-    }
-  }
-  if (const auto* n = dns->get("rate_limit")) {
-    auto v = integer<std::uint32_t>(file, *n, "rate_limit (responses per second; 0 is off)", 0, 1000000);
-    if (!v) return tl::unexpected(v.error());
-    config.dns.rate_limit.responses_per_second = *v;
-  }
-  if (const auto* n = dns->get("rate_limit_slip")) {
-    auto v = integer<std::uint32_t>(file, *n, "rate_limit_slip", 0, 10);
-    if (!v) return tl::unexpected(v.error());
-    config.dns.rate_limit.slip = *v;
-  }
-  if (const auto* n = dns->get("notify")) {
-    const toml::array* list = n->as_array();
-    if (!list) return core::fail(fmt::format("{}: notify must be a list of \"ADDRESS[:PORT]\" strings", where(file, *n)));
-    for (const auto& item : *list) {
-      auto text = item.value<std::string>();
-      auto address = text ? auth::parse_listen_address(*text) : core::Result<auth::ListenAddress>(core::fail("not a string"));
-      if (!address) return core::fail(fmt::format("{}: notify: {}", where(file, item), address.error().message));
-      config.dns.notify.push_back({address->host, address->port});
-    }
-  }
+  if (auto r = read_strings(file, *dns, "allow_transfer", "addresses or prefixes", auth::AddressPrefix::parse,
+                            d.transfer_allow);
+      !r)
+    return tl::unexpected(r.error());
+  auto notify_target = [](std::string_view text) -> core::Result<auth::NotifyTarget> {
+    auto address = auth::parse_listen_address(text);
+    if (!address) return tl::unexpected(address.error());
+    return auth::NotifyTarget{address->host, address->port};
+  };
+  if (auto r = read_strings(file, *dns, "notify", "\"ADDRESS[:PORT]\" strings", notify_target, d.notify); !r)
+    return tl::unexpected(r.error());
   const toml::node* zones = dns->get("zone");
   const toml::array* list = zones ? zones->as_array() : nullptr;
   if (!list || list->empty())

@@ -19,6 +19,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
+import processes
+
 ZONE = """$ORIGIN example.test.
 $TTL 3600
 @        SOA   ns1 hostmaster 2026112701 7200 900 1209600 300
@@ -75,13 +77,7 @@ class Server:
         return self.proc.poll() is None
 
     def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        processes.stop(self.proc)
         return self.proc.stderr.read()
 
 
@@ -269,8 +265,7 @@ def test_config_file_with_ipv4_ipv6_and_workers(mxkit, tmp_path):
         q = dns.message.make_query("mail1.example.test.", "A")
         assert dns.query.tcp(q, "127.0.0.1", port=port, timeout=2).answer[0][0].address == "192.0.2.25"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=5)
+        processes.stop(proc)
     assert "2 workers" in proc.stderr.read()
 
 

@@ -11,7 +11,6 @@ answers and nothing else.
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import time
 
@@ -21,6 +20,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
+import processes
 from test_dns_server import Server, free_port
 
 ZONE = """$ORIGIN example.test.
@@ -104,13 +104,7 @@ zone:
         raise RuntimeError("nsd did not answer within 5 s")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        processes.stop(self.proc)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
+import processes
 from test_dns_server import ZONE, Server, free_port
 
 
@@ -52,15 +53,6 @@ zone "example.test" {{
 """)
     return subprocess.Popen(["named", "-g", "-c", str(conf)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 def records(text: str) -> set[tuple]:
@@ -130,7 +122,7 @@ def test_bind_secondary_takes_the_zone(primary, tmp_path):
                                        "AXFR"], capture_output=True, text=True, timeout=10).stdout
         assert records(secondary) == records(primary_zone)
     finally:
-        stop(named)
+        processes.stop(named)
 
 
 def test_notify_then_the_secondary_serves_the_change(mxkit, tmp_path):
@@ -165,6 +157,6 @@ def test_notify_then_the_secondary_serves_the_change(mxkit, tmp_path):
         # Far sooner than the SOA refresh (7200 s): only NOTIFY can explain it.
         assert wait_for({"10 mail1.example.test.", "30 mail2.example.test."})
     finally:
-        stop(named)
+        processes.stop(named)
         log = primary.stop()
     assert "NOTIFY for example.test. (serial 2026112702) acknowledged" in log
