@@ -24,8 +24,7 @@ std::uint64_t hash_name(dns::WireName name) {
 }
 
 dns::WireName Zone::node_name(const Node& n) const {
-  const std::uint8_t* p = records_.arena(n.name);
-  return {p, dns::wire_name_length({p, dns::kMaxNameLength})};
+  return {records_.arena(n.name), n.name_length};
 }
 
 const Zone::RRset* Zone::find_rrset(const Node& n, std::uint16_t type) const {
@@ -39,22 +38,33 @@ std::span<const std::uint8_t> Zone::rdata(const RRset& set, std::size_t i) const
   return {records_.arena(r.offset), r.length};
 }
 
+namespace {
+constexpr std::uint64_t kEmptySlot = ~std::uint64_t{0};
+constexpr std::uint64_t tag_of(std::uint64_t hash) { return hash & 0xFFFFFFFF00000000ull; }
+constexpr std::uint32_t node_of(std::uint64_t slot) { return static_cast<std::uint32_t>(slot); }
+}  // namespace
+
 std::uint32_t Zone::find(dns::WireName name) const {
   const std::size_t mask = index_.size() - 1;
-  for (std::size_t slot = hash_name(name) & mask;; slot = (slot + 1) & mask) {
-    std::uint32_t n = index_[slot];
-    if (n == kNone) return kNone;
-    if (dns::names_equal(node_name(nodes_[n]), name)) return n;
+  const std::uint64_t hash = hash_name(name), tag = tag_of(hash);
+  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const std::uint64_t entry = index_[slot];
+    if (entry == kEmptySlot) return kNone;
+    if (tag_of(entry) == tag) {
+      const std::uint32_t n = node_of(entry);
+      if (dns::names_equal(node_name(nodes_[n]), name)) return n;
+    }
   }
 }
 
 void Zone::grow_index() {
-  std::vector<std::uint32_t> bigger(std::max<std::size_t>(64, index_.size() * 2), kNone);
+  Table<std::uint64_t> bigger(std::max<std::size_t>(64, index_.size() * 2), kEmptySlot);
   const std::size_t mask = bigger.size() - 1;
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-    std::size_t slot = hash_name(node_name(nodes_[n])) & mask;
-    while (bigger[slot] != kNone) slot = (slot + 1) & mask;
-    bigger[slot] = n;
+    const std::uint64_t hash = hash_name(node_name(nodes_[n]));
+    std::size_t slot = hash & mask;
+    while (bigger[slot] != kEmptySlot) slot = (slot + 1) & mask;
+    bigger[slot] = tag_of(hash) | n;
   }
   index_ = std::move(bigger);
 }
@@ -62,15 +72,16 @@ void Zone::grow_index() {
 std::uint32_t Zone::insert_node(dns::WireName name, std::uint32_t name_offset) {
   if ((nodes_.size() + 1) * 2 > index_.size()) grow_index();
   const std::size_t mask = index_.size() - 1;
-  std::size_t slot = hash_name(name) & mask;
+  const std::uint64_t hash = hash_name(name), tag = tag_of(hash);
+  std::size_t slot = hash & mask;
   for (;; slot = (slot + 1) & mask) {
-    std::uint32_t n = index_[slot];
-    if (n == kNone) break;
-    if (dns::names_equal(node_name(nodes_[n]), name)) return n;
+    const std::uint64_t entry = index_[slot];
+    if (entry == kEmptySlot) break;
+    if (tag_of(entry) == tag && dns::names_equal(node_name(nodes_[node_of(entry)]), name)) return node_of(entry);
   }
   auto index = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.push_back(Node{name_offset, kNone, 0, 0, 0, kNone});
-  index_[slot] = index;
+  nodes_.push_back(Node{name_offset, kNone, 0, 0, 0, static_cast<std::uint8_t>(name.size()), kNone});
+  index_[slot] = tag | index;
   return index;
 }
 

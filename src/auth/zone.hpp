@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "core/huge_page_allocator.hpp"
 #include "core/result.hpp"
 #include "dns/name.hpp"
 #include "dns/zone/record_table.hpp"
@@ -36,10 +37,11 @@ class Zone {
     std::uint32_t parent;       // kNone for the apex
     std::uint32_t first_rrset;
     std::uint16_t rrset_count;
-    std::uint16_t flags;
+    std::uint8_t flags;
+    std::uint8_t name_length;   // so reading the name needs no scan of its labels
     std::uint32_t cut;          // the topmost zone cut at or above this node, or kNone
   };
-  enum NodeFlags : std::uint16_t {
+  enum NodeFlags : std::uint8_t {
     kApex = 1,
     kDelegation = 2,     // NS below the apex: a zone cut (RFC 1034 §4.2.1)
     kWildcardChild = 4,  // "*.<this>" exists (RFC 4592 §2.2.1: the source of synthesis)
@@ -68,10 +70,16 @@ class Zone {
  private:
   dns::Name origin_;
   dns::zone::RecordTable records_;  // owns the arena the nodes and rdata point into
-  std::vector<Node> nodes_;         // the apex first
-  std::vector<RRset> rrsets_;
-  std::vector<Rdata> rdatas_;
-  std::vector<std::uint32_t> index_;  // open-addressing hash of node names → node, kNone empty
+  // The tables a query walks, on huge pages (see core/huge_page_allocator.hpp).
+  template <class T>
+  using Table = std::vector<T, core::HugePageAllocator<T>>;
+  Table<Node> nodes_;  // the apex first
+  Table<RRset> rrsets_;
+  Table<Rdata> rdatas_;
+  // Open-addressing hash of node names: each slot holds the node (low 32 bits, kNone when
+  // empty) and the upper half of the name's hash, so a probe compares names only when the
+  // hashes agree and a miss touches nothing but this table.
+  Table<std::uint64_t> index_;
 
   std::uint32_t insert_node(dns::WireName name, std::uint32_t name_offset);
   void grow_index();
