@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/dig_command.hpp"
+#include "cli/route_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/zone_command.hpp"
 
@@ -14,6 +16,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   mxkit::cli::add_zone_command(app, exit_code);
   mxkit::cli::add_serve_command(app, exit_code);
+  mxkit::cli::add_dig_command(app, exit_code);
+  mxkit::cli::add_route_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

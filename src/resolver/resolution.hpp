@@ -27,6 +27,7 @@ struct TraceStep {
   dns::Name qname;
   std::uint16_t qtype = 0;
   std::string server;          // "127.0.0.2:53", or "cache"
+  dns::Name server_name;       // iterative: the name server's name, as the NS record gave it
   std::string zone;            // the zone the server was asked as an authority for ("." for roots); "" in stub mode
   std::string outcome;         // "referral to test.", "answer", "nxdomain", "timeout", "servfail", "lame", ...
   std::uint16_t rcode = 0;

@@ -53,6 +53,8 @@ struct ResolverConfig {
 // Builds a config from root hints: a zone file of NS records for "." and their A/AAAA glue.
 core::Result<std::vector<ServerAddress>> read_root_hints(const std::string& path);
 
+// One Resolver per io_context thread (it is not locked); it must outlive the resolutions it
+// runs. Concurrent resolve() coroutines on its executor share the cache and server health.
 class Resolver {
  public:
   Resolver(asio::any_io_executor executor, ResolverConfig config);

@@ -26,7 +26,7 @@ LAYERS: dict[str, list[str]] = {
     "dns/zonecheck": ["dns/zone"],
     "net": ["core"],
     "smtp": ["core"],
-    "resolver": ["dns", "net"],
+    "resolver": ["dns/zone", "net"],  # dns/zone: root hints are a zone file
     "routing": ["dns"],
     "mailauth": ["dns"],
     "auth": ["dns/zone", "net"],

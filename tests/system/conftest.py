@@ -34,3 +34,21 @@ def named_compilezone() -> str:
     if tool is None:
         pytest.fail("named-compilezone not found: install bind9-utils (scripts/bootstrap does)")
     return tool
+
+
+@pytest.fixture
+def make_internet(mxkit, tmp_path):
+    """Builds test internets on loopback (internet.py) for one test and stops them after it:
+    net = make_internet("nsd"); net.add_domain(...); net.start()."""
+    from internet import Internet
+
+    made = []
+
+    def make(backend: str = "mxkit"):
+        net = Internet(mxkit, tmp_path / f"internet-{len(made)}", backend=backend)
+        made.append(net)
+        return net
+
+    yield make
+    for net in made:
+        net.stop()
