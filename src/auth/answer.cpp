@@ -248,6 +248,7 @@ AnswerResult answer_query(const ZoneSet& zones, std::span<const std::uint8_t> wi
   if (q.has_edns) {
     dns::Edns edns;
     edns.udp_payload_size = options.max_udp_payload;
+    edns.do_bit = q.edns_do;  // RFC 3225 §3: the DO bit MUST be copied into the response
     out.set_edns(edns);
     // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
     if (q.edns_version > 0) return finish(dns::rcode::BADVERS);
@@ -269,6 +270,7 @@ AnswerResult answer_query(const ZoneSet& zones, std::span<const std::uint8_t> wi
       break;
   }
   const Zone* zone = zones.find(q.qname());
+  if (zones.unavailable(q.qname(), zone)) return finish(dns::rcode::SERVFAIL);  // RFC 1034 §4.3.5
   if (!zone) return finish(dns::rcode::REFUSED);  // not ours: no recursion here
   Answerer answerer(zones, q, out, options, rotation);
   out.header().aa = answerer.run(*zone);

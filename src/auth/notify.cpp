@@ -32,6 +32,21 @@ std::vector<std::uint8_t> notify_message(std::uint16_t id, dns::WireName zone,
   return {m.begin(), m.end()};
 }
 
+std::vector<std::uint8_t> notify_response(std::uint16_t id, dns::WireName zone, std::uint16_t qtype,
+                                          std::uint16_t qclass, std::uint16_t rcode) {
+  std::vector<std::uint8_t> buffer(512);
+  dns::Header h;
+  h.id = id;
+  h.qr = true;
+  h.opcode = dns::opcode::NOTIFY;
+  h.aa = rcode == dns::rcode::NOERROR;
+  dns::MessageBuilder out(buffer, h);
+  if (!zone.empty()) out.add_question(zone, qtype, qclass);
+  out.header().rcode = rcode;
+  auto m = out.finish();
+  return {m.begin(), m.end()};
+}
+
 core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,
                                std::span<const std::uint8_t> soa_rdata, std::uint32_t soa_ttl,
                                int attempts, std::chrono::milliseconds timeout) {

@@ -22,6 +22,12 @@ struct NotifyTarget {
 std::vector<std::uint8_t> notify_message(std::uint16_t id, dns::WireName zone,
                                          std::span<const std::uint8_t> soa_rdata, std::uint32_t soa_ttl);
 
+// The reply to a NOTIFY we received (RFC 1996 §4.7): the question echoed, AA set when we accept
+// it (NOERROR); REFUSED for a sender that is not the zone's primary, NOTAUTH for a zone we do
+// not serve, FORMERR for a malformed one.
+std::vector<std::uint8_t> notify_response(std::uint16_t id, dns::WireName zone, std::uint16_t qtype,
+                                          std::uint16_t qclass, std::uint16_t rcode);
+
 // Sends a NOTIFY over UDP and waits for the matching reply, retrying (RFC 1996 §3.6) up to
 // `attempts` times, `timeout` each. Blocking: call it off the serving threads.
 core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/answer.hpp"
+#include "auth/journal.hpp"
 #include "auth/notify.hpp"
 #include "auth/rate_limit.hpp"
 #include "auth/xfr.hpp"
@@ -21,14 +22,15 @@
 
 namespace mxkit::auth {
 
-struct ZoneSource {
-  dns::Name origin;
-  std::filesystem::path file;
-};
-
 struct ListenAddress {
   std::string host;  // an IPv4 or IPv6 literal
   std::uint16_t port = 53;
+};
+
+struct ZoneSource {
+  dns::Name origin;
+  std::filesystem::path file;  // a secondary's copy (optional for a secondary)
+  std::vector<ListenAddress> primaries;  // not empty: a secondary zone taken from these
 };
 
 // "127.0.0.1:5300", "[::1]:5300", "::1" (port 53), "127.0.0.1" (port 53).
@@ -43,6 +45,8 @@ struct ServerOptions {
   std::vector<AddressPrefix> transfer_allow;  // who may AXFR/IXFR; empty: nobody
   std::vector<NotifyTarget> notify;           // told when a reload changes a zone's serial
   RateLimitOptions rate_limit;                // UDP response rate limiting; off by default
+  std::filesystem::path journal_dir;          // IXFR journals; empty: beside each zone file
+  JournalLimits journal;
 };
 
 // Counters any thread may read while the server runs.
@@ -50,7 +54,9 @@ struct ServerCounters {
   std::atomic<std::uint64_t> udp_queries{0}, tcp_queries{0}, dropped{0}, truncated{0};
   std::atomic<std::uint64_t> rcodes[24] = {};
   std::atomic<std::uint64_t> reloads{0}, failed_reloads{0};
-  std::atomic<std::uint64_t> transfers{0}, refused_transfers{0};
+  std::atomic<std::uint64_t> transfers{0}, refused_transfers{0};  // out, AXFR and IXFR
+  std::atomic<std::uint64_t> ixfr_out{0};  // of `transfers`, those sent as differences
+  std::atomic<std::uint64_t> axfr_in{0}, ixfr_in{0}, failed_transfers_in{0}, notifies_received{0};
   std::atomic<std::uint64_t> notifies_sent{0}, notifies_failed{0};
   std::atomic<std::uint64_t> rate_limited{0}, slipped{0};
 };
@@ -58,7 +64,7 @@ struct ServerCounters {
 // "counters: udp=… tcp=… NOERROR=… …": the one-line form `kill -USR1` logs.
 std::string format_counters(const ServerCounters& counters);
 
-// Loads every zone, or says which file is wrong and why.
+// Loads every zone of a file (sources without primaries), or says which file is wrong and why.
 core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources);
 
 class DnsServer {

@@ -89,13 +89,16 @@ std::vector<std::vector<std::uint8_t>> transfer_messages(const Zone& zone, const
     out.reset();
   };
   // One record at a time: a message holds as many as fit; an RRset may span messages (AXFR
-  // needs no RRset to be whole in one message, RFC 5936 §2.2).
+  // needs no RRset to be whole in one message, RFC 5936 §2.2). The room is checked before
+  // adding, with the record's uncompressed size: a failed add would set TC on the message, and
+  // a transfer message must not carry it.
   auto add = [&](dns::WireName owner, std::uint16_t type, std::uint32_t ttl,
                  std::span<const std::uint8_t> rdata) {
     if (!out) start();
-    if (out->add_record(dns::Section::Answer, owner, type, dns::rrclass::IN, ttl, rdata)) return;
-    flush();
-    start();
+    if (out->count(dns::Section::Answer) > 0 && out->room() < owner.size() + 10 + rdata.size()) {
+      flush();
+      start();
+    }
     out->add_record(dns::Section::Answer, owner, type, dns::rrclass::IN, ttl, rdata);
   };
   const Zone::RRset* soa = zone.soa();

@@ -57,6 +57,30 @@ std::uint32_t Zone::find(dns::WireName name) const {
   }
 }
 
+void Zone::prefetch(std::uint64_t hash, int stage) const {
+  if (index_.empty()) return;
+  const std::size_t slot = hash & (index_.size() - 1);
+  if (stage == 0) {
+    __builtin_prefetch(&index_[slot]);
+    return;
+  }
+  const std::uint64_t entry = index_[slot];
+  if (entry == kEmptySlot || tag_of(entry) != tag_of(hash)) return;
+  const Node& n = nodes_[node_of(entry)];
+  if (stage == 1) {
+    __builtin_prefetch(&n);
+    __builtin_prefetch(records_.arena(n.name));
+    return;
+  }
+  if (n.rrset_count == 0) return;
+  const RRset& first = rrsets_[n.first_rrset];
+  if (stage == 2) {
+    __builtin_prefetch(&first);
+    return;
+  }
+  __builtin_prefetch(&rdatas_[first.first]);
+}
+
 void Zone::grow_index() {
   Table<std::uint64_t> bigger(std::max<std::size_t>(64, index_.size() * 2), kEmptySlot);
   const std::size_t mask = bigger.size() - 1;

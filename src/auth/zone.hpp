@@ -66,6 +66,11 @@ class Zone {
 
   // The node whose name equals `name` (any case), or kNone.
   std::uint32_t find(dns::WireName name) const;
+  // Starts loading what find() of a name with this hash_name() and the answer after it will read, without waiting for it:
+  // stage 0 the index slot, stage 1 (once the slot is in the cache) the node, its name and its
+  // RRsets. A server calls both stages over a batch of queries before answering them, so the
+  // cache misses of different queries overlap instead of following one another.
+  void prefetch(std::uint64_t name_hash, int stage) const;
 
  private:
   dns::Name origin_;

@@ -38,4 +38,15 @@ const Zone* ZoneSet::find(dns::WireName name) const {
   }
 }
 
+void ZoneSet::add_unavailable(const dns::Name& origin) { unavailable_.push_back(lowered(origin.wire())); }
+
+bool ZoneSet::in_unavailable(dns::WireName name, const Zone* found) const {
+  const std::size_t found_length = found ? found->origin().wire().size() : 0;
+  for (const auto& origin : unavailable_) {
+    auto wire = dns::WireName(reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size());
+    if (origin.size() > found_length && dns::is_subdomain(name, wire)) return true;
+  }
+  return false;
+}
+
 }  // namespace mxkit::auth

@@ -19,9 +19,20 @@ class ZoneSet {
   std::size_t size() const { return zones_.size(); }
   const std::vector<std::shared_ptr<const Zone>>& zones() const { return zones_; }
 
+  // A zone we serve but cannot answer for yet or any more (a secondary before its first
+  // transfer, or past its SOA expire): queries at or below it get SERVFAIL.
+  void add_unavailable(const dns::Name& origin);
+  // True when `name` lies in an unavailable zone closer to it than `found` (what find() gave).
+  bool unavailable(dns::WireName name, const Zone* found) const {
+    return !unavailable_.empty() && in_unavailable(name, found);
+  }
+
  private:
   std::vector<std::shared_ptr<const Zone>> zones_;
   std::unordered_map<std::string, std::size_t> by_origin_;  // lower-cased wire origin → index
+  std::vector<std::string> unavailable_;                    // lower-cased wire origins
+
+  bool in_unavailable(dns::WireName name, const Zone* found) const;
 };
 
 }  // namespace mxkit::auth

@@ -1,6 +1,7 @@
 // `mxkit serve --dns-listen ADDR:PORT --zone ORIGIN=FILE ...`: the authoritative server.
 #include "cli/serve_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -19,6 +20,9 @@ struct ServeOptions {
   std::vector<std::string> zones;
   std::vector<std::string> allow_transfer;
   std::vector<std::string> notify;
+  std::vector<std::string> secondaries;
+  std::string journal_dir;
+  std::size_t journal_changes = 100;
   std::size_t workers = 1;
   std::uint32_t rate_limit = 0;
   bool rotate = false;
@@ -37,7 +41,8 @@ int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones) {
 
 int run_serve(const ServeOptions& o) {
   if (!o.config.empty()) {
-    if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty() || !o.notify.empty()) {
+    if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty() || !o.notify.empty() ||
+        !o.secondaries.empty() || !o.journal_dir.empty()) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
@@ -48,8 +53,9 @@ int run_serve(const ServeOptions& o) {
     }
     return serve(std::move(config->dns), std::move(config->zones));
   }
-  if (o.listen.empty() || o.zones.empty()) {
-    std::fprintf(stderr, "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE\n");
+  if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
+    std::fprintf(stderr, "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
+                         " or --secondary ORIGIN=ADDRESS:PORT\n");
     return 2;
   }
   auth::ServerOptions options;
@@ -75,7 +81,34 @@ int run_serve(const ServeOptions& o) {
       std::fprintf(stderr, "mxkit serve: --zone %s: %s\n", text.c_str(), origin.error().message.c_str());
       return 2;
     }
-    zones.push_back({*origin, text.substr(eq + 1)});
+    zones.push_back({*origin, text.substr(eq + 1), {}});
+  }
+  for (const auto& text : o.secondaries) {
+    auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+      std::fprintf(stderr, "mxkit serve: --secondary %s: expected ORIGIN=ADDRESS:PORT\n", text.c_str());
+      return 2;
+    }
+    std::string origin_text = text.substr(0, eq);
+    if (origin_text.back() != '.') origin_text.push_back('.');
+    auto origin = dns::Name::from_text(origin_text);
+    if (!origin) {
+      std::fprintf(stderr, "mxkit serve: --secondary %s: %s\n", text.c_str(), origin.error().message.c_str());
+      return 2;
+    }
+    auto primary = auth::parse_listen_address(text.substr(eq + 1));
+    if (!primary) {
+      std::fprintf(stderr, "mxkit serve: --secondary %s: %s\n", text.c_str(), primary.error().message.c_str());
+      return 2;
+    }
+    // The same zone given twice takes both primaries, tried in order.
+    auto same = std::find_if(zones.begin(), zones.end(), [&](const auth::ZoneSource& z) { return z.origin == *origin; });
+    if (same != zones.end() && same->primaries.empty()) {
+      std::fprintf(stderr, "mxkit serve: --secondary %s: the zone is also given with --zone\n", text.c_str());
+      return 2;
+    }
+    if (same != zones.end()) same->primaries.push_back(*primary);
+    else zones.push_back({*origin, {}, {*primary}});
   }
   if (zones.empty()) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
@@ -97,6 +130,8 @@ int run_serve(const ServeOptions& o) {
     }
     options.notify.push_back({address->host, address->port});
   }
+  options.journal_dir = o.journal_dir;
+  options.journal.max_changes = o.journal_changes;
   options.rate_limit.responses_per_second = o.rate_limit;
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
@@ -116,6 +151,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                     "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
   serve->add_option("--notify", o->notify,
                     "Secondary to send NOTIFY to when a reload changes a zone, ADDRESS[:PORT] (repeatable)");
+  serve->add_option("--secondary", o->secondaries,
+                    "Zone to take from a primary by IXFR/AXFR, ORIGIN=ADDRESS:PORT (repeatable; a zone given "
+                    "twice has two primaries)");
+  serve->add_option("--journal-dir", o->journal_dir,
+                    "Folder for the IXFR journals (default: ZONEFILE.jnl beside each zone file)");
+  serve->add_option("--journal-changes", o->journal_changes, "Changes kept per zone for IXFR (default 100)")
+      ->check(CLI::Range(1, 100000));
   serve->add_option("--rate-limit", o->rate_limit,
                     "UDP responses per second per client network and answer (0: off, the default)");
   serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));

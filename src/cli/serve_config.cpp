@@ -83,7 +83,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   if (auto r = only_known_keys(file, *dns, "dns",
                                {"listen", "workers", "rotate_addresses", "max_udp_payload",
                                 "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "notify", "rate_limit",
-                                "rate_limit_slip", "zone"});
+                                "rate_limit_slip", "journal_dir", "journal_changes", "journal_size", "zone"});
       !r)
     return tl::unexpected(r.error());
 
@@ -101,6 +101,17 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
                  read_integer(file, *dns, "rate_limit_slip", 0, 10, d.rate_limit.slip)})
     if (!r) return tl::unexpected(r.error());
   d.tcp_idle_timeout = std::chrono::seconds(idle_seconds);
+  std::int64_t journal_mib = static_cast<std::int64_t>(d.journal.max_bytes >> 20);
+  for (auto r : {read_integer(file, *dns, "journal_changes", 1, 100000, d.journal.max_changes),
+                 read_integer(file, *dns, "journal_size", 1, 65536, journal_mib)})
+    if (!r) return tl::unexpected(r.error());
+  d.journal.max_bytes = static_cast<std::size_t>(journal_mib) << 20;
+  if (const auto* n = dns->get("journal_dir")) {
+    auto text = n->value<std::string>();
+    if (!text || text->empty()) return core::fail(fmt::format("{}: journal_dir must be a folder name", where(file, *n)));
+    d.journal_dir = *text;
+    if (d.journal_dir.is_relative()) d.journal_dir = file.parent_path() / d.journal_dir;
+  }
   if (const auto* n = dns->get("rotate_addresses")) {
     if (!n->is_boolean()) return core::fail(fmt::format("{}: rotate_addresses must be true or false", where(file, *n)));
     d.answer.rotate_addresses = *n->value<bool>();
@@ -124,20 +135,36 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   for (const auto& item : *list) {
     const toml::table* zone = item.as_table();
     if (!zone) return core::fail(fmt::format("{}: [[dns.zone]] entries are tables", where(file, item)));
-    if (auto r = only_known_keys(file, *zone, "dns.zone", {"origin", "file"}); !r) return tl::unexpected(r.error());
+    if (auto r = only_known_keys(file, *zone, "dns.zone", {"origin", "file", "primary"}); !r)
+      return tl::unexpected(r.error());
     auto origin_text = (*zone)["origin"].value<std::string>();
     auto path = (*zone)["file"].value<std::string>();
-    if (!origin_text || !path)
-      return core::fail(fmt::format("{}: a zone needs origin = \"NAME\" and file = \"PATH\"", where(file, item)));
+    // A secondary: primary = "ADDRESS:PORT" or a list of them, tried in order.
+    std::vector<auth::ListenAddress> primaries;
+    if (const toml::node* p = zone->get("primary")) {
+      if (auto one = p->value<std::string>()) {
+        auto address = auth::parse_listen_address(*one);
+        if (!address) return core::fail(fmt::format("{}: primary: {}", where(file, *p), address.error().message));
+        primaries.push_back(*address);
+      } else if (auto r = read_strings(file, *zone, "primary", "\"ADDRESS:PORT\" strings", auth::parse_listen_address,
+                                       primaries);
+                 !r) {
+        return tl::unexpected(r.error());
+      }
+      if (primaries.empty()) return core::fail(fmt::format("{}: primary lists no address", where(file, *p)));
+    }
+    if (!origin_text || (!path && primaries.empty()))
+      return core::fail(fmt::format("{}: a zone needs origin = \"NAME\" and file = \"PATH\" (or primary = "
+                                    "\"ADDRESS:PORT\" for a secondary)", where(file, item)));
     std::string absolute = *origin_text;
     if (absolute.empty() || absolute.back() != '.') absolute.push_back('.');
     auto origin = dns::Name::from_text(absolute);
     if (!origin)
       return core::fail(fmt::format("{}: origin \"{}\": {}", where(file, *zone->get("origin")), *origin_text,
                                     origin.error().message));
-    std::filesystem::path zone_file = *path;
-    if (zone_file.is_relative()) zone_file = folder / zone_file;
-    config.zones.push_back({*origin, zone_file});
+    std::filesystem::path zone_file = path ? *path : std::string();
+    if (!zone_file.empty() && zone_file.is_relative()) zone_file = folder / zone_file;
+    config.zones.push_back({*origin, zone_file, std::move(primaries)});
   }
   return config;
 }

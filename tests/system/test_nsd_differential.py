@@ -21,6 +21,7 @@ import dns.rdatatype
 import pytest
 
 import processes
+from nsd_config import write_nsd_conf
 from test_dns_server import Server, free_port
 
 ZONE = """$ORIGIN example.test.
@@ -67,28 +68,7 @@ QUERIES = [
 class Nsd:
     def __init__(self, tmp, zone_file, port):
         self.port = port
-        conf = tmp / "nsd.conf"
-        conf.write_text(f"""server:
-  ip-address: 127.0.0.1@{port}
-  port: {port}
-  do-ip6: no
-  username: ""
-  chroot: ""
-  database: ""
-  zonelistfile: "{tmp}/zone.list"
-  xfrdfile: "{tmp}/xfrd.state"
-  xfrdir: "{tmp}"
-  pidfile: "{tmp}/nsd.pid"
-  cookie-secret-file: "{tmp}/cookiesecrets.txt"
-  logfile: "{tmp}/nsd.log"
-  zonefiles-write: 0
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "example.test"
-  zonefile: "{zone_file}"
-""")
+        conf = write_nsd_conf(tmp, "127.0.0.1", port, [("example.test", zone_file, "")])
         self.proc = subprocess.Popen(["nsd", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         for _ in range(100):  # at most ~5 s

@@ -71,6 +71,7 @@ struct QuerySpec {
   bool edns = false;
   std::uint8_t edns_version = 0;
   std::uint8_t opcode = dns::opcode::QUERY;
+  bool do_bit = false;
 };
 
 std::vector<std::uint8_t> make_query(const QuerySpec& spec) {
@@ -85,6 +86,7 @@ std::vector<std::uint8_t> make_query(const QuerySpec& spec) {
     dns::Edns e;
     e.version = spec.edns_version;
     e.udp_payload_size = 4096;
+    e.do_bit = spec.do_bit;
     b.set_edns(e);
   }
   auto m = b.finish();
@@ -247,6 +249,19 @@ TEST(Answer, TruncationAndTcp) {
   EXPECT_FALSE(edns.message.header.tc);  // fits in the 1232 we allow
   ASSERT_TRUE(edns.message.edns);
   EXPECT_EQ(edns.message.edns->udp_payload_size, 1232);
+}
+
+// RFC 3225 §3: the DO bit of the query is copied into the response's OPT record.
+TEST(Answer, DnssecOkBitIsCopied) {
+  auto zones = make_zones();
+  QuerySpec with_do{"example.", dns::rrtype::MX, true};
+  with_do.do_bit = true;
+  auto reply = ask(zones, make_query(with_do));
+  ASSERT_TRUE(reply.message.edns);
+  EXPECT_TRUE(reply.message.edns->do_bit);
+  auto without = ask(zones, make_query({"example.", dns::rrtype::MX, true}));
+  ASSERT_TRUE(without.message.edns);
+  EXPECT_FALSE(without.message.edns->do_bit);
 }
 
 TEST(Answer, MalformedQueries) {

@@ -51,6 +51,7 @@ TEST(Transfer, SoaFirstAndLastAcrossMessages) {
     ASSERT_TRUE(m) << m.error().message;
     EXPECT_EQ(m->header.id, 77);
     EXPECT_TRUE(m->header.aa);
+    EXPECT_FALSE(m->header.tc);  // a full message is not a truncated one
     EXPECT_EQ(m->question.size(), i == 0 ? 1u : 0u);  // RFC 5936 §2.2.1
     all.insert(all.end(), m->answer.begin(), m->answer.end());
   }
@@ -131,6 +132,24 @@ TEST(Notify, UnansweredIsAnErrorAfterRetries) {
                              std::chrono::milliseconds(50));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("no answer after 2 tries"), std::string::npos) << r.error().message;
+}
+
+TEST(Notify, ResponsesToANotifyReceived) {
+  // RFC 1996 §4.7: the question echoed, QR set, opcode NOTIFY; AA only when accepted.
+  auto zone = make_zone(0);
+  for (std::uint16_t rcode : {dns::rcode::NOERROR, dns::rcode::REFUSED, dns::rcode::NOTAUTH}) {
+    auto wire = auth::notify_response(99, zone->origin().wire(), dns::rrtype::SOA, dns::rrclass::IN, rcode);
+    auto m = dns::parse_message(wire);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->header.id, 99);
+    EXPECT_TRUE(m->header.qr);
+    EXPECT_EQ(m->header.opcode, dns::opcode::NOTIFY);
+    EXPECT_EQ(m->header.rcode, rcode);
+    EXPECT_EQ(m->header.aa, rcode == dns::rcode::NOERROR);
+    ASSERT_EQ(m->question.size(), 1u);
+    EXPECT_EQ(m->question[0].name.to_text(), "example.");
+    EXPECT_TRUE(m->answer.empty());
+  }
 }
 
 }  // namespace
