@@ -87,48 +87,8 @@ void records_missing_in(const Zone& from, const Zone& other, std::vector<dns::Re
   }
 }
 
-// Packs records into as few messages as fit, the question in the first only (as AXFR does).
-class MessagePacker {
- public:
-  MessagePacker(const Query& q, std::size_t max_message) : q_(q), buffer_(max_message) {}
-
-  bool add(const dns::Record& r) { return add(r.owner.wire(), r.type, r.ttl, r.rdata); }
-  bool add(dns::WireName owner, std::uint16_t type, std::uint32_t ttl,
-           std::span<const std::uint8_t> rdata) {
-    // As transfer_messages: room checked first, so no message is ever marked truncated.
-    if (!out_) start();
-    if (out_->count(dns::Section::Answer) > 0 && out_->room() < owner.size() + 10 + rdata.size()) {
-      flush();
-      start();
-    }
-    return out_->add_record(dns::Section::Answer, owner, type, dns::rrclass::IN, ttl, rdata);
-  }
-  std::vector<std::vector<std::uint8_t>> finish() {
-    if (out_) flush();
-    return std::move(messages_);
-  }
-
- private:
-  void start() {
-    dns::Header h;
-    h.id = q_.id;
-    h.qr = true;
-    h.opcode = q_.opcode;
-    h.aa = true;
-    out_.emplace(buffer_, h);
-    if (messages_.empty()) out_->add_question(q_.qname(), q_.qtype, q_.qclass);
-  }
-  void flush() {
-    auto m = out_->finish();
-    messages_.emplace_back(m.begin(), m.end());
-    out_.reset();
-  }
-
-  const Query& q_;
-  std::vector<std::uint8_t> buffer_;
-  std::optional<dns::MessageBuilder> out_;
-  std::vector<std::vector<std::uint8_t>> messages_;
-};
+// A record of a difference sequence into the transfer's messages.
+void add(TransferPacker& packer, const dns::Record& r) { packer.add(r.owner.wire(), r.type, r.ttl, r.rdata); }
 
 }  // namespace
 
@@ -151,8 +111,8 @@ IxfrResponse ixfr_response(const Zone& zone, const Query& q, std::uint32_t clien
   const dns::Record current = zone_soa_record(zone);
   const std::uint32_t serial = zone_serial(zone);
   auto single_soa = [&] {
-    MessagePacker packer(q, max_message);
-    packer.add(current);
+    TransferPacker packer(q, max_message);
+    add(packer, current);
     response.form = IxfrForm::single_soa;
     response.messages = packer.finish();
   };
@@ -165,22 +125,23 @@ IxfrResponse ixfr_response(const Zone& zone, const Query& q, std::uint32_t clien
   for (std::size_t i = 1; bridged && i < chain.size(); ++i)
     bridged = chain[i - 1]->to() == chain[i]->from();
   if (bridged) {
-    MessagePacker packer(q, max_message);
-    packer.add(current);
+    TransferPacker packer(q, max_message);
+    add(packer, current);
     for (const ZoneDiff* d : chain) {
-      packer.add(d->old_soa);
-      for (const auto& r : d->removed) packer.add(r);
-      packer.add(d->new_soa);
-      for (const auto& r : d->added) packer.add(r);
+      add(packer, d->old_soa);
+      for (const auto& r : d->removed) add(packer, r);
+      add(packer, d->new_soa);
+      for (const auto& r : d->added) add(packer, r);
     }
-    packer.add(current);
+    add(packer, current);
     response.form = IxfrForm::incremental;
     response.messages = packer.finish();
   } else {
     response.form = IxfrForm::full;
     response.messages = transfer_messages(zone, q, max_message);
   }
-  if (udp && response.messages.size() > 1) single_soa();
+  // A record too big for max_message gets a message of its own past it: over UDP, too big too.
+  if (udp && (response.messages.size() > 1 || response.messages.front().size() > max_message)) single_soa();
   return response;
 }
 

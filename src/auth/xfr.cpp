@@ -74,47 +74,60 @@ std::vector<std::uint8_t> transfer_error(const Query& q, std::uint16_t rcode) {
   return {m.begin(), m.end()};
 }
 
+TransferPacker::TransferPacker(const Query& q, std::size_t max_message)
+    : q_(q), max_message_(std::min(max_message, dns::kMaxMessageSize)), buffer_(dns::kMaxMessageSize) {}
+
+void TransferPacker::start(std::size_t limit) {
+  out_.emplace(std::span(buffer_).first(limit), response_header(q_));
+  if (messages_.empty()) out_->add_question(q_.qname(), q_.qtype, q_.qclass);
+}
+
+void TransferPacker::flush() {
+  auto m = out_->finish();
+  messages_.emplace_back(m.begin(), m.end());
+  out_.reset();
+}
+
+bool TransferPacker::add(dns::WireName owner, std::uint16_t type, std::uint32_t ttl,
+                         std::span<const std::uint8_t> rdata) {
+  const std::size_t need = owner.size() + 10 + rdata.size();  // uncompressed: an upper bound
+  if (!out_) start(max_message_);
+  if (out_->room() < need) {
+    if (out_->count(dns::Section::Answer) > 0) flush();
+    else out_.reset();  // nothing but the question yet: start over with the whole TCP limit
+    const bool alone = need + dns::kHeaderSize + q_.qname_length + 4 > max_message_;
+    start(alone ? dns::kMaxMessageSize : max_message_);
+    if (out_->room() < need) return false;
+    if (alone) {  // the big record, and nothing after it, in a message of its own
+      const bool added = out_->add_record(dns::Section::Answer, owner, type, dns::rrclass::IN, ttl, rdata);
+      flush();
+      return added;
+    }
+  }
+  return out_->add_record(dns::Section::Answer, owner, type, dns::rrclass::IN, ttl, rdata);
+}
+
+std::vector<std::vector<std::uint8_t>> TransferPacker::finish() {
+  if (out_) flush();
+  return std::move(messages_);
+}
+
 std::vector<std::vector<std::uint8_t>> transfer_messages(const Zone& zone, const Query& q,
                                                          std::size_t max_message) {
-  std::vector<std::vector<std::uint8_t>> messages;
-  std::vector<std::uint8_t> buffer(max_message);
-  std::optional<dns::MessageBuilder> out;
-  auto start = [&] {
-    out.emplace(buffer, response_header(q));
-    if (messages.empty()) out->add_question(q.qname(), q.qtype, q.qclass);
-  };
-  auto flush = [&] {
-    auto m = out->finish();
-    messages.emplace_back(m.begin(), m.end());
-    out.reset();
-  };
-  // One record at a time: a message holds as many as fit; an RRset may span messages (AXFR
-  // needs no RRset to be whole in one message, RFC 5936 §2.2). The room is checked before
-  // adding, with the record's uncompressed size: a failed add would set TC on the message, and
-  // a transfer message must not carry it.
-  auto add = [&](dns::WireName owner, std::uint16_t type, std::uint32_t ttl,
-                 std::span<const std::uint8_t> rdata) {
-    if (!out) start();
-    if (out->count(dns::Section::Answer) > 0 && out->room() < owner.size() + 10 + rdata.size()) {
-      flush();
-      start();
-    }
-    out->add_record(dns::Section::Answer, owner, type, dns::rrclass::IN, ttl, rdata);
-  };
+  TransferPacker packer(q, max_message);
   const Zone::RRset* soa = zone.soa();
   const dns::WireName apex = zone.origin().wire();
-  add(apex, dns::rrtype::SOA, soa->ttl, zone.rdata(*soa, 0));
+  packer.add(apex, dns::rrtype::SOA, soa->ttl, zone.rdata(*soa, 0));
   for (std::uint32_t n = 0; n < zone.node_count(); ++n) {
     const Zone::Node& node = zone.node(n);
     const dns::WireName name = zone.node_name(node);
     for (const auto& set : zone.rrsets(node)) {
       if (n == zone.apex() && set.type == dns::rrtype::SOA) continue;
-      for (std::size_t i = 0; i < set.count; ++i) add(name, set.type, set.ttl, zone.rdata(set, i));
+      for (std::size_t i = 0; i < set.count; ++i) packer.add(name, set.type, set.ttl, zone.rdata(set, i));
     }
   }
-  add(apex, dns::rrtype::SOA, soa->ttl, zone.rdata(*soa, 0));
-  flush();
-  return messages;
+  packer.add(apex, dns::rrtype::SOA, soa->ttl, zone.rdata(*soa, 0));
+  return packer.finish();
 }
 
 }  // namespace mxkit::auth

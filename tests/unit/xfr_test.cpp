@@ -68,6 +68,40 @@ TEST(Transfer, SoaFirstAndLastAcrossMessages) {
   EXPECT_EQ(seen.size(), 202u);  // every record once
 }
 
+// A record bigger than the usual message size is not dropped: it travels alone in a message of
+// up to 65535 octets, and the records around it keep to the usual size.
+TEST(Transfer, RecordBiggerThanAMessageGoesAlone) {
+  std::string text = "$ORIGIN example.\n$TTL 60\n@ SOA ns h 7 1 2 3 4\n@ NS ns\nns A 192.0.2.1\nbig TXT";
+  for (int i = 0; i < 100; ++i) text += " \"" + std::string(200, 'x') + "\"";  // 20,100 octets
+  text += "\n";
+  dns::zone::CollectingSink sink;
+  dns::zone::ParseOptions options;
+  options.origin = *dns::Name::from_text("example.");
+  dns::zone::parse_zone_text(text, "x", options, sink);
+  ASSERT_TRUE(sink.diagnostics.empty());
+  auto zone = *auth::Zone::build(options.origin, std::move(sink.records));
+  auto messages = auth::transfer_messages(*zone, axfr_query(), 16384);
+  std::size_t records = 0, big = 0;
+  for (const auto& wire : messages) {
+    auto m = dns::parse_message(wire);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_FALSE(m->header.tc);
+    for (const auto& r : m->answer) {
+      ++records;
+      if (r.type == dns::rrtype::TXT) {
+        ++big;
+        EXPECT_GT(wire.size(), 16384u);
+        EXPECT_EQ(m->answer.size(), 1u);  // alone in its message
+      }
+    }
+    if (wire.size() > 16384) {
+      EXPECT_EQ(m->answer.size(), 1u);
+    }
+  }
+  EXPECT_EQ(big, 1u);
+  EXPECT_EQ(records, 5u);  // SOA, NS, A, TXT, SOA
+}
+
 TEST(Transfer, ErrorsAnswerTheQuestion) {
   auto m = dns::parse_message(auth::transfer_error(axfr_query(), dns::rcode::REFUSED));
   ASSERT_TRUE(m);
