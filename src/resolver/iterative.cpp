@@ -123,9 +123,15 @@ void Iteration::start(const dns::Name& name) {
   zones_seen_.clear();
   if (auto d = cache_.closest_delegation(name_)) {
     set_zone(d->zone, d->ns, d->addresses);
+    zone_from_cache_ = true;
     return;
   }
+  use_root_hints();
+}
+
+void Iteration::use_root_hints() {
   zone_ = dns::Name();
+  zone_from_cache_ = false;
   servers_.clear();
   for (const auto& root : config_.root_servers) {
     Server s;
@@ -134,6 +140,21 @@ void Iteration::start(const dns::Name& name) {
     s.looked_up = true;  // the hints give addresses, not names to look up
     servers_.push_back(std::move(s));
   }
+}
+
+// Every server of a cached delegation failed: the zone may have moved to other servers since
+// we cached it. Start again at the closest cut above it (or the roots), whose referral brings
+// the delegation as it is now, rather than fail on stale data (RFC 1034 §5.3.3 step 4, "go
+// back to step 2" with the SLIST of an ancestor). Each step goes up, so it ends at the roots.
+void Iteration::start_at_cached_cut_above(const dns::Name& zone) {
+  failures_ = timeouts_ = 0;
+  zones_seen_.clear();
+  if (auto d = cache_.closest_delegation(zone.parent())) {
+    set_zone(d->zone, d->ns, d->addresses);
+    zone_from_cache_ = true;
+    return;
+  }
+  use_root_hints();
 }
 
 void Iteration::set_zone(const dns::Name& zone, const std::vector<dns::Record>& ns,
@@ -189,6 +210,10 @@ Iteration::Action Iteration::next(TimePoint now) {
         s.looked_up = true;
         return NeedAddresses{s.host};
       }
+  if (failures_ > 0 && zone_from_cache_ && !zone_.is_root()) {
+    start_at_cached_cut_above(zone_);
+    return next(now);
+  }
   const std::string zone_text = zone_.to_text();
   if (failures_ == 0) {
     std::string detail = servers_.empty()
@@ -259,6 +284,7 @@ const Classified& Iteration::on_reply(const Query& query, const dns::Message& re
       cache_classified(cache_, last_, qtype_, true);
       failures_ = timeouts_ = 0;
       set_zone(last_.cut, last_.ns, last_.glue);
+      zone_from_cache_ = false;
       break;
     case ReplyKind::Lame:
     case ReplyKind::Failure:

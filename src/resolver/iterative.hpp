@@ -86,6 +86,8 @@ class Iteration {
   void start(const dns::Name& name);
   void set_zone(const dns::Name& zone, const std::vector<dns::Record>& ns,
                 const std::vector<dns::Record>& addresses);
+  void use_root_hints();
+  void start_at_cached_cut_above(const dns::Name& zone);
   void finish(Status status, std::string detail);
   void finish_with(const Classified& c);
   void note_failure(bool timeout, std::string why);
@@ -100,6 +102,9 @@ class Iteration {
   dns::Name zone_;
   std::vector<Server> servers_;
   std::vector<dns::Name> zones_seen_;
+  // True while zone_'s servers came from the cache rather than from a referral of this
+  // resolution: if they all fail, the delegation may be stale and the parent is asked again.
+  bool zone_from_cache_ = false;
   unsigned failures_ = 0, timeouts_ = 0;
   std::string last_why_;
   std::string lookup_detail_;

@@ -240,6 +240,24 @@ TEST_F(IterativeTest, AllServersDown) {
   EXPECT_EQ(r.detail, "all 2 servers of example.test. timed out");
 }
 
+// example.test. moves to a new server while its old delegation is cached, and the old servers
+// go dark: the parent is asked again and its referral leads to the new server.
+TEST_F(IterativeTest, StaleCachedDelegationIsRefreshedFromTheParent) {
+  ASSERT_EQ(resolve("web.example.test.").status, Status::Answer);
+  net.take_down("127.0.0.4");
+  net.take_down("127.0.0.5");
+  std::string test_zone = kTest;
+  for (const char* old : {"127.0.0.4", "127.0.0.5"})
+    test_zone.replace(test_zone.find(old), 9, "127.0.0.7");
+  net.serve("127.0.0.3", {zone("test.", test_zone.c_str())});
+  net.serve("127.0.0.7", {zone("example.test.", kExample)});
+  auto r = resolve("www.example.test.");
+  EXPECT_EQ(r.status, Status::Answer) << r.detail;
+  ASSERT_GE(net.asked.size(), 4u);  // .4 and .5 time out, test. refers, .7 answers
+  EXPECT_EQ(net.asked.back().server.address.to_string(), "127.0.0.7");
+  EXPECT_EQ(net.asked[net.asked.size() - 2].zone.to_text(), "test.");
+}
+
 TEST_F(IterativeTest, LameServerSkipped) {
   net.serve("127.0.0.4", {});  // answers REFUSED: it does not serve example.test.
   auto r = resolve("web.example.test.");
