@@ -15,6 +15,7 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/channel.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -40,6 +41,7 @@ struct RouteArgs {
   std::vector<std::string> self;
   std::string address_preference = "ipv6-first";
   unsigned repeat = 1;
+  unsigned interval_ms = 0;  // pause between rounds of --repeat
   std::uint64_t seed = 0;
   bool seeded = false;
   ResolverOptions resolver;
@@ -317,7 +319,12 @@ int run_route(const RouteArgs& args) {
   const bool many = args.repeat > 1 || domains.size() > 1;
   unsigned plans = 0;
   auto run = [&]() -> asio::awaitable<void> {
+    asio::steady_timer pause(io);
     for (unsigned i = 0; i < args.repeat; ++i) {
+      if (i > 0 && args.interval_ms > 0) {  // not counted as planning time
+        pause.expires_after(std::chrono::milliseconds(args.interval_ms));
+        co_await pause.async_wait(asio::use_awaitable);
+      }
       for (const auto& domain : domains) {
         const auto start = std::chrono::steady_clock::now();
         auto plan = co_await plan_once(resolver, domain, options, rng);
@@ -387,6 +394,10 @@ void add_route_command(CLI::App& app, int& exit_code) {
       ->add_option("--repeat", args->repeat,
                    "Plan N times (each ADDRESS) with one resolver: the cache is warm after the first")
       ->type_name("N");
+  route
+      ->add_option("--interval", args->interval_ms,
+                   "With --repeat: wait this many milliseconds between rounds (watch TTLs run out)")
+      ->type_name("MS");
   auto* seed = route
                    ->add_option("--seed", args->seed,
                                 "Seed of the shuffle of equal preferences (default: random)")
