@@ -1,6 +1,9 @@
 // Zone selection by longest matching origin.
 #include "auth/zone_set.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace mxkit::auth {
 
 namespace {
@@ -27,8 +30,15 @@ const Zone* ZoneSet::find(dns::WireName name) const {
     const Zone* only = zones_[0].get();
     return dns::is_subdomain(name, only->origin().wire()) ? only : nullptr;
   }
-  // From the full name towards the root: the first origin found is the longest.
-  std::string key = lowered(name);
+  // From the full name towards the root: the first origin found is the longest. The name is
+  // lower-cased into a buffer on the stack: a query costs no allocation.
+  std::array<char, dns::kMaxNameLength> buffer;
+  const std::size_t length = std::min(name.size(), buffer.size());
+  for (std::size_t i = 0; i < length; ++i) {
+    const auto c = name[i];
+    buffer[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  const std::string_view key(buffer.data(), length);
   std::size_t at = 0;
   for (;;) {
     if (auto it = by_origin_.find(key.substr(at)); it != by_origin_.end())

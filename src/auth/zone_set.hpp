@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,7 +30,12 @@ class ZoneSet {
 
  private:
   std::vector<std::shared_ptr<const Zone>> zones_;
-  std::unordered_map<std::string, std::size_t> by_origin_;  // lower-cased wire origin → index
+  // Looked up by std::string_view too (C++20 heterogeneous lookup), so find() allocates nothing.
+  struct OriginHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::unordered_map<std::string, std::size_t, OriginHash, std::equal_to<>> by_origin_;  // lower-cased wire origin → index
   std::vector<std::string> unavailable_;                    // lower-cased wire origins
 
   bool in_unavailable(dns::WireName name, const Zone* found) const;
