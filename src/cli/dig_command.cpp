@@ -24,7 +24,7 @@
 #include "cli/resolver_options.hpp"
 #include "dns/name.hpp"
 #include "dns/rrtype.hpp"
-#include "dns/zone/parser.hpp"
+#include "resolver/address.hpp"
 #include "resolver/resolver.hpp"
 #include "resolver/transport.hpp"
 
@@ -353,36 +353,13 @@ int run_query(const DigRequest& r, const DigArguments& a) {
   return 0;
 }
 
-// The address an A or AAAA record holds, as text; nothing for other records.
-std::optional<std::string> address_in(std::uint16_t type, std::span<const std::uint8_t> rdata) {
-  if (type == dns::rrtype::A && rdata.size() == 4) {
-    asio::ip::address_v4::bytes_type b{};
-    std::copy(rdata.begin(), rdata.end(), b.begin());
-    return asio::ip::address_v4(b).to_string();
-  }
-  if (type == dns::rrtype::AAAA && rdata.size() == 16) {
-    asio::ip::address_v6::bytes_type b{};
-    std::copy(rdata.begin(), rdata.end(), b.begin());
-    return asio::ip::address_v6(b).to_string();
-  }
-  return std::nullopt;
-}
 
 // Every address record in `records` names its owner: how +trace labels the servers it asked.
 void learn_names(const std::vector<dns::Record>& records, std::map<std::string, std::string>& names) {
   for (const auto& record : records)
-    if (auto address = address_in(record.type, record.rdata)) names.emplace(*address, record.owner.to_text());
+    if (auto address = resolver::address_from_rdata(record.type, record.rdata))
+      names.emplace(address->to_string(), record.owner.to_text());
 }
-
-// Root hints: the "." NS set to print first, and the names of the root servers' addresses.
-class HintsSink : public dns::zone::Sink {
- public:
-  std::vector<dns::Record> records;
-  void record(const dns::zone::RecordView& v) override {
-    records.push_back({dns::Name::from_wire(v.owner), v.type, v.rclass, v.ttl, {v.rdata.begin(), v.rdata.end()}});
-  }
-  void diagnostic(const dns::zone::Diagnostic&) override {}  // read_root_hints has reported them
-};
 
 // +trace: from --root-hints, or, as dig does, from the root NS set the stub server gives; then
 // every referral down to the answer, each with the server that gave it.
@@ -402,10 +379,8 @@ int run_trace(const DigRequest& r, const DigArguments& a) {
     }
     config = std::move(*made);
     config.port_override = port;
-    HintsSink hints;
-    dns::zone::parse_zone_file(a.resolver.root_hints, {}, hints);
-    learn_names(hints.records, names);
-    for (const auto& record : hints.records)
+    learn_names(config.root_hints, names);
+    for (const auto& record : config.root_hints)
       if (record.type == dns::rrtype::NS && record.owner.is_root()) out += dig::record_line(record) + '\n';
     out += fmt::format(";; Root servers from {}\n\n", a.resolver.root_hints);
   } else {

@@ -41,7 +41,8 @@ core::Result<resolver::ResolverConfig> make_resolver_config(const ResolverOption
       return core::fail(
           fmt::format("--root-hints {}: {}", options.root_hints, roots.error().message));
     config.mode = resolver::ResolverConfig::Mode::Iterative;
-    config.root_servers = std::move(*roots);
+    config.root_servers = std::move(roots->servers);
+    config.root_hints = std::move(roots->records);
     if (options.dns_port != 0) config.port_override = options.dns_port;
     return config;
   }

@@ -8,6 +8,7 @@
 #include "dns/rrtype.hpp"
 #include "dns/zone/parser.hpp"
 #include "net/endpoint.hpp"
+#include "resolver/address.hpp"
 #include "resolver/resolver.hpp"
 
 namespace mxkit::resolver {
@@ -65,21 +66,19 @@ class HintsSink : public dns::zone::Sink {
  public:
   std::vector<dns::Name> ns_names;
   std::vector<std::pair<dns::Name, asio::ip::address>> addresses;
+  std::vector<dns::Record> records;  // the two above, as records
   std::string first_error;
 
   void record(const dns::zone::RecordView& r) override {
     dns::Name owner = dns::Name::from_wire(r.owner);
     if (r.type == dns::rrtype::NS && owner.is_root()) {
       ns_names.push_back(dns::Name::from_wire(r.rdata));
-    } else if (r.type == dns::rrtype::A && r.rdata.size() == 4) {
-      asio::ip::address_v4::bytes_type b;
-      std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
-      addresses.emplace_back(owner, asio::ip::address_v4(b));
-    } else if (r.type == dns::rrtype::AAAA && r.rdata.size() == 16) {
-      asio::ip::address_v6::bytes_type b;
-      std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
-      addresses.emplace_back(owner, asio::ip::address_v6(b));
+    } else if (auto address = address_from_rdata(r.type, r.rdata)) {
+      addresses.emplace_back(owner, *address);
+    } else {
+      return;
     }
+    records.push_back({std::move(owner), r.type, r.rclass, r.ttl, {r.rdata.begin(), r.rdata.end()}});
   }
   void diagnostic(const dns::zone::Diagnostic& d) override {
     if (d.severity == dns::zone::Severity::error && first_error.empty())
@@ -89,7 +88,7 @@ class HintsSink : public dns::zone::Sink {
 
 }  // namespace
 
-core::Result<std::vector<ServerAddress>> read_root_hints(const std::string& path) {
+core::Result<RootHints> read_root_hints(const std::string& path) {
   HintsSink sink;
   dns::zone::ParseOptions options;  // origin: the root
   options.default_ttl = 3600000;    // hints files often give no $TTL
@@ -111,7 +110,7 @@ core::Result<std::vector<ServerAddress>> read_root_hints(const std::string& path
   if (servers.empty())
     return core::fail(fmt::format("{}: no A or AAAA record for any root name server ({})", path,
                                   sink.ns_names.front().to_text()));
-  return servers;
+  return RootHints{std::move(servers), std::move(sink.records)};
 }
 
 }  // namespace mxkit::resolver

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "dns/rrtype.hpp"
+#include "resolver/address.hpp"
 
 namespace mxkit::resolver {
 
@@ -48,17 +49,7 @@ std::string describe(const Classified& reply) {
 namespace {
 
 std::optional<asio::ip::address> record_address(const dns::Record& r) {
-  if (r.type == dns::rrtype::A && r.rdata.size() == 4) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
-    return asio::ip::address_v4(b);
-  }
-  if (r.type == dns::rrtype::AAAA && r.rdata.size() == 16) {
-    asio::ip::address_v6::bytes_type b;
-    std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
-    return asio::ip::address_v6(b);
-  }
-  return std::nullopt;
+  return address_from_rdata(r.type, r.rdata);
 }
 
 }  // namespace

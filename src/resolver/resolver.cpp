@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dns/rrtype.hpp"
+#include "resolver/address.hpp"
 #include "resolver/cache.hpp"
 #include "resolver/classify.hpp"
 #include "resolver/iterative.hpp"
@@ -36,17 +37,8 @@ CacheLimits cache_limits(const ResolverConfig& config) {
 
 std::vector<asio::ip::address> addresses_of(const std::vector<dns::Record>& records) {
   std::vector<asio::ip::address> out;
-  for (const auto& r : records) {
-    if (r.type == dns::rrtype::A && r.rdata.size() == 4) {
-      asio::ip::address_v4::bytes_type b;
-      std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
-      out.emplace_back(asio::ip::address_v4(b));
-    } else if (r.type == dns::rrtype::AAAA && r.rdata.size() == 16) {
-      asio::ip::address_v6::bytes_type b;
-      std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
-      out.emplace_back(asio::ip::address_v6(b));
-    }
-  }
+  for (const auto& r : records)
+    if (auto address = address_from_rdata(r.type, r.rdata)) out.push_back(*address);
   return out;
 }
 

@@ -33,6 +33,7 @@ struct ResolverConfig {
   enum class Mode : std::uint8_t { Stub, Iterative } mode = Mode::Stub;
   std::vector<ServerAddress> servers;      // stub: recursive servers, tried in order
   std::vector<ServerAddress> root_servers; // iterative: from the root hints
+  std::vector<dns::Record> root_hints;     // iterative: the hints' root NS set and addresses, as read
   std::optional<std::uint16_t> port_override;  // --dns-port: every query goes to this port
   std::chrono::milliseconds timeout{1500};  // per query attempt, per server
   unsigned attempts = 2;                    // rounds over the server list (stub)
@@ -50,8 +51,13 @@ struct ResolverConfig {
   bool trace = false;                       // keep TraceStep records in each Resolution
 };
 
-// Builds a config from root hints: a zone file of NS records for "." and their A/AAAA glue.
-core::Result<std::vector<ServerAddress>> read_root_hints(const std::string& path);
+// Root hints: a zone file of NS records for "." and their A/AAAA glue. `servers` are the
+// addresses to start from; `records` the root NS set and those addresses as the file gives them.
+struct RootHints {
+  std::vector<ServerAddress> servers;
+  std::vector<dns::Record> records;
+};
+core::Result<RootHints> read_root_hints(const std::string& path);
 
 // One Resolver per io_context thread (it is not locked); it must outlive the resolutions it
 // runs. Concurrent resolve() coroutines on its executor share the cache and server health.
