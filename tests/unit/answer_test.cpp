@@ -14,6 +14,7 @@
 #include "dns/rrtype.hpp"
 #include "dns/zone/parser.hpp"
 #include "dns/zone/record_table.hpp"
+#include "zone_from_text.hpp"
 
 namespace auth = mxkit::auth;
 namespace dns = mxkit::dns;
@@ -53,15 +54,8 @@ big      TXT   "0123456789012345678901234567890123456789012345678901234567890123
 )";
 
 auth::ZoneSet make_zones() {
-  dns::zone::CollectingSink sink;
-  dns::zone::ParseOptions options;
-  options.origin = *dns::Name::from_text("example.");
-  dns::zone::parse_zone_text(kZone, "example.zone", options, sink);
-  EXPECT_TRUE(sink.diagnostics.empty());
-  auto zone = auth::Zone::build(options.origin, std::move(sink.records));
-  EXPECT_TRUE(zone) << zone.error().message;
   auth::ZoneSet zones;
-  zones.add(*zone);
+  zones.add(mxkit::test_support::zone_from_text("example.", kZone));
   return zones;
 }
 

@@ -11,6 +11,7 @@
 #include "resolver/iterative.hpp"
 #include "resolver/query.hpp"
 #include "resolver_test_util.hpp"
+#include "zone_from_text.hpp"
 
 namespace mxkit::resolver {
 namespace {
@@ -73,15 +74,7 @@ mail.far.test. A 192.0.2.25
 )";
 
 std::shared_ptr<const auth::Zone> zone(const char* origin, const char* text) {
-  auto records = R(text);
-  dns::zone::CollectingSink sink;
-  dns::zone::ParseOptions options;
-  options.origin = N(origin);
-  options.default_ttl = 300;
-  dns::zone::parse_zone_text(text, origin, options, sink);
-  auto z = auth::Zone::build(N(origin), std::move(sink.records));
-  EXPECT_TRUE(z) << z.error().message;
-  return *z;
+  return mxkit::test_support::zone_from_text(origin, text, 300);
 }
 
 // Servers by address; an address missing from the map times out.

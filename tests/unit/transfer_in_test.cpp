@@ -13,6 +13,7 @@
 #include "dns/message_builder.hpp"
 #include "dns/rrtype.hpp"
 #include "dns/zone/parser.hpp"
+#include "zone_from_text.hpp"
 #include "dns/zone/record_table.hpp"
 
 namespace auth = mxkit::auth;
@@ -24,11 +25,7 @@ std::shared_ptr<const auth::Zone> zone_of(const std::string& body, std::uint32_t
   std::string text = fmt::format(
       "$ORIGIN example.\n$TTL 60\n@ SOA ns h {} 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n", serial);
   text += body;
-  dns::zone::CollectingSink sink;
-  dns::zone::ParseOptions options;
-  options.origin = *dns::Name::from_text("example.");
-  dns::zone::parse_zone_text(text, "x", options, sink);
-  return *auth::Zone::build(options.origin, std::move(sink.records));
+  return mxkit::test_support::zone_from_text("example.", text);
 }
 
 auth::Query query(std::uint16_t id, std::uint16_t qtype) {

@@ -12,6 +12,7 @@
 #include "dns/rdata.hpp"
 #include "dns/rrtype.hpp"
 #include "dns/zone/parser.hpp"
+#include "zone_from_text.hpp"
 #include "dns/zone/record_table.hpp"
 
 namespace auth = mxkit::auth;
@@ -22,11 +23,7 @@ namespace {
 std::shared_ptr<const auth::Zone> make_zone(int hosts) {
   std::string text = "$ORIGIN example.\n$TTL 60\n@ SOA ns h 7 1 2 3 4\n@ NS ns\nns A 192.0.2.1\n";
   for (int i = 0; i < hosts; ++i) text += fmt::format("h{} TXT \"some text to fill the message\"\n", i);
-  dns::zone::CollectingSink sink;
-  dns::zone::ParseOptions options;
-  options.origin = *dns::Name::from_text("example.");
-  dns::zone::parse_zone_text(text, "x", options, sink);
-  return *auth::Zone::build(options.origin, std::move(sink.records));
+  return mxkit::test_support::zone_from_text("example.", text);
 }
 
 auth::Query axfr_query() {
@@ -74,12 +71,8 @@ TEST(Transfer, RecordBiggerThanAMessageGoesAlone) {
   std::string text = "$ORIGIN example.\n$TTL 60\n@ SOA ns h 7 1 2 3 4\n@ NS ns\nns A 192.0.2.1\nbig TXT";
   for (int i = 0; i < 100; ++i) text += " \"" + std::string(200, 'x') + "\"";  // 20,100 octets
   text += "\n";
-  dns::zone::CollectingSink sink;
-  dns::zone::ParseOptions options;
-  options.origin = *dns::Name::from_text("example.");
-  dns::zone::parse_zone_text(text, "x", options, sink);
-  ASSERT_TRUE(sink.diagnostics.empty());
-  auto zone = *auth::Zone::build(options.origin, std::move(sink.records));
+  auto zone = mxkit::test_support::zone_from_text("example.", text);
+  ASSERT_TRUE(zone);
   auto messages = auth::transfer_messages(*zone, axfr_query(), 16384);
   std::size_t records = 0, big = 0;
   for (const auto& wire : messages) {
