@@ -48,11 +48,14 @@ def free_port() -> int:
 class Server:
     def __init__(self, mxkit: Path, zone_file: Path, port: int, extra: list[str] | None = None):
         self.port = port
-        self.proc = subprocess.Popen(
-            [str(mxkit), "serve", "--dns-listen", f"127.0.0.1:{port}",
-             "--zone", f"example.test={zone_file}", *(extra or [])],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(100):  # at most ~5 s
+        self.start([str(mxkit), "serve", "--dns-listen", f"127.0.0.1:{port}",
+                    "--zone", f"example.test={zone_file}", *(extra or [])])
+
+    def start(self, command: list[str]) -> None:
+        """Runs `command` and waits (at most ~5 s) until it answers an example.test. SOA query
+        with any rcode."""
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(100):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.proc.stderr.read()}")
             try:

@@ -32,27 +32,16 @@ OLD_MX = {"10 mail1.example.test.", "20 mail2.example.test."}
 NEW_MX = {"10 mail1.example.test.", "30 mail2.example.test."}
 
 
-class Secondary:
+class Secondary(Server):
     """`mxkit serve --secondary example.test=…` (or --config) on a free port; waits until it
     answers at all (SERVFAIL counts: it has no zone yet)."""
 
     def __init__(self, mxkit: Path, args: list[str], port: int | None = None):
         self.port = port or free_port()
         if args and args[0] == "--config":
-            cmd = [str(mxkit), "serve", *args]
+            self.start([str(mxkit), "serve", *args])
         else:
-            cmd = [str(mxkit), "serve", "--dns-listen", f"127.0.0.1:{self.port}", *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(100):  # at most ~5 s
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mxkit exited: {self.proc.stderr.read()}")
-            try:
-                self.query("example.test.", "SOA", timeout=0.05)
-                return
-            except Exception:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("mxkit did not answer within 5 s")
+            self.start([str(mxkit), "serve", "--dns-listen", f"127.0.0.1:{self.port}", *args])
 
     def query(self, name: str, rdtype: str, timeout: float = 2.0) -> dns.message.Message:
         return dns.query.udp(dns.message.make_query(name, rdtype), "127.0.0.1", port=self.port,
@@ -67,10 +56,6 @@ class Secondary:
                 pass
             time.sleep(0.1)
         return False
-
-    def stop(self) -> str:
-        processes.stop(self.proc)
-        return self.proc.stderr.read()
 
 
 def notify(port: int, zone: str = "example.test.", source: str = "127.0.0.1") -> dns.message.Message:
