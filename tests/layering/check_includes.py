@@ -32,7 +32,7 @@ LAYERS: dict[str, list[str]] = {
     "auth": ["dns/zone", "net"],
     "queue": ["smtp"],
     "delivery": ["queue", "routing", "resolver", "smtp", "net"],
-    "mta": ["smtp", "queue", "mailauth", "net"],
+    "mta": ["smtp", "queue", "mailauth", "net", "resolver", "routing"],  # resolver: null-MX sender check
     "checks": ["dns/zonecheck", "resolver", "routing", "mailauth", "smtp", "net"],
     "console": ["auth", "checks"],
     "cli": ["*"],
