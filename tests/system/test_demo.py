@@ -1,0 +1,160 @@
+"""`mxkit demo` as a newcomer runs it: the whole story on loopback, checked through --json, and
+nothing left behind afterwards (no process, no file), also when it is interrupted.
+
+The demo's children are `mxkit serve` processes whose command lines name the demo's temporary
+directory; after the demo ends no process on the machine may still name it, and the directory
+must be gone. TMPDIR points the demo at the test's own tmp_path so that is easy to check.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import processes
+
+
+def processes_naming(text: str) -> list[tuple[int, str]]:
+    """Every process whose command line contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        if text in cmdline:
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def assert_nothing_left(tmp: Path) -> None:
+    leftovers = [p.name for p in tmp.iterdir() if p.name.startswith("mxkit-demo.")]
+    assert leftovers == [], f"the demo left {leftovers} in {tmp}"
+    assert processes_naming(str(tmp / "mxkit-demo.")) == []
+
+
+def run_demo(mxkit: Path, tmp: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TMPDIR=str(tmp))
+    start = time.monotonic()
+    done = subprocess.run([str(mxkit), "demo", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    done.elapsed = time.monotonic() - start  # type: ignore[attr-defined]
+    return done
+
+
+@pytest.fixture(scope="module")
+def demo_json(mxkit, tmp_path_factory):
+    """One `mxkit demo --json` run shared by the checks below (it takes a few seconds)."""
+    tmp = tmp_path_factory.mktemp("demo")
+    done = run_demo(mxkit, tmp, "--json")
+    return tmp, done
+
+
+def test_demo_json_is_one_document_and_succeeds(demo_json):
+    tmp, done = demo_json
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads(done.stdout)  # nothing but the document on stdout
+    assert document["ok"] is True
+    assert all(step["ok"] for step in document["steps"]), document["steps"]
+    for step in document["steps"]:
+        assert set(step) >= {"name", "ok", "details"}
+    assert done.elapsed < 60
+
+
+def test_demo_dns_steps(demo_json):
+    _, done = demo_json
+    steps = {step["name"]: step for step in json.loads(done.stdout)["steps"]}
+    servers = steps["dns"]["details"]["servers"]
+    port = steps["dns"]["details"]["dns_port"]
+    assert [s["address"] for s in servers] == [f"127.0.0.{i}:{port}" for i in (2, 3, 4)]
+    trace = "\n".join(steps["trace"]["details"]["lines"])
+    # From the root, to the TLD, to example.test's server, which answers the MX set.
+    for server in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        assert f"from {server}#{port}" in trace
+    assert "10 mail1.example.test." in trace and "20 mail2.example.test." in trace
+    route = steps["route"]["details"]
+    assert route["outcome"] == "deliverable"
+    assert [(t["preference"], t["exchange"], t["addresses"]) for t in route["targets"]] == [
+        (10, "mail1.example.test.", ["127.0.1.1"]), (20, "mail2.example.test.", ["127.0.1.2"])]
+
+
+def test_demo_leaves_nothing_behind(demo_json):
+    tmp, done = demo_json
+    cleanup = json.loads(done.stdout)["steps"][-1]
+    assert cleanup["name"] == "cleanup" and cleanup["ok"]
+    assert cleanup["details"]["stopped"] >= 3
+    assert cleanup["details"]["removed"].startswith(str(tmp / "mxkit-demo."))
+    assert_nothing_left(tmp)
+
+
+def test_demo_text_mode_shows_each_step(mxkit, tmp_path):
+    done = run_demo(mxkit, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "dig +trace example.test MX" in out
+    assert "1. MX 10  mail1.example.test.  127.0.1.1" in out
+    assert "mxkit demo: done." in out
+    assert_nothing_left(tmp_path)
+
+
+def read_until(proc: subprocess.Popen, marker: str, deadline_s: float) -> str:
+    """The demo's stdout up to the line holding `marker` (bounded in time and lines)."""
+    seen = []
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end and len(seen) < 2000:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError(f"no {marker!r} in the demo's output: {''.join(seen)}")
+
+
+@pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM])
+def test_demo_interrupted_cleans_up(mxkit, tmp_path, signo):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen([str(mxkit), "demo", "--step-delay", "2000"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        read_until(proc, "127.0.0.4:", 20)  # the name servers run; the next step waits 2 s
+        assert len(processes_naming(str(tmp_path / "mxkit-demo."))) >= 3
+        proc.send_signal(signo)
+        rest, _ = proc.communicate(timeout=20)
+    finally:
+        processes.stop(proc)
+    assert proc.returncode == 130, rest
+    assert "FAILED: interrupted" in rest and "removed" in rest
+    assert_nothing_left(tmp_path)
+
+
+def test_demo_keep_runs_until_ctrl_c(mxkit, tmp_path):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen([str(mxkit), "demo", "--keep"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        shown = read_until(proc, "Press Ctrl-C", 60)
+        # The printed command lines work against the running internet.
+        line = next(l for l in shown.splitlines() if "dig +trace example.test MX" in l)
+        argv = line.split("$ ", 1)[1].split()
+        argv[0] = str(mxkit)
+        trace = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+        assert trace.returncode == 0 and "10 mail1.example.test." in trace.stdout
+        dig = next(l for l in shown.splitlines() if "$ dig @127.0.0.4" in l).split("$ ", 1)[1]
+        answer = subprocess.run(dig.split() + ["+short", "+tries=1", "+time=2"], capture_output=True,
+                                text=True, timeout=20)
+        assert "20 mail2.example.test." in answer.stdout
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=20)
+    finally:
+        processes.stop(proc)
+    assert proc.returncode == 0, rest
+    assert "mxkit demo: done." in rest
+    assert_nothing_left(tmp_path)
