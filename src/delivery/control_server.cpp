@@ -1,8 +1,6 @@
 // The control socket server (see control_server.hpp).
 #include "delivery/control_server.hpp"
 
-#include <sys/stat.h>
-
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/read_until.hpp>
@@ -12,6 +10,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "queue/control.hpp"
 
@@ -19,9 +18,13 @@ namespace mxkit::delivery {
 
 using asio::local::stream_protocol;
 
-ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_path, QueueRunner& runner,
-                             std::function<void(const std::string&)> log)
-    : io_(io), path_(std::move(socket_path)), runner_(runner), log_(std::move(log)), acceptor_(io) {}
+ControlServer::ControlServer(asio::io_context& io, std::filesystem::path socket_path,
+                             QueueRunner& runner, std::function<void(const std::string&)> log)
+    : io_(io),
+      path_(std::move(socket_path)),
+      runner_(runner),
+      log_(std::move(log)),
+      acceptor_(io) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -74,7 +77,8 @@ asio::awaitable<void> ControlServer::serve(stream_protocol::socket accepted) {
   });
   asio::streambuf input(queue::kMaxControlLine + 1);
   std::error_code ec;
-  co_await asio::async_read_until(socket, input, '\n', asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_read_until(socket, input, '\n',
+                                  asio::redirect_error(asio::use_awaitable, ec));
   timer.cancel();
   std::string response;
   if (ec) {
@@ -83,7 +87,8 @@ asio::awaitable<void> ControlServer::serve(stream_protocol::socket accepted) {
     std::string line(asio::buffers_begin(input.data()), asio::buffers_end(input.data()));
     response = handle(line.substr(0, line.find('\n') + 1));
   }
-  co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(socket, asio::buffer(response),
+                             asio::redirect_error(asio::use_awaitable, ec));
   socket.close(ec);
 }
 
@@ -93,9 +98,10 @@ std::string ControlServer::handle(std::string_view line) {
   switch (request->command) {
     case queue::ControlCommand::Flush: {
       const std::size_t count = runner_.flush();
-      log_(fmt::format("queue: flush requested ({} message{} scheduled)", count, count == 1 ? "" : "s"));
-      return queue::format_control_response({true, fmt::format("{} message{} to be tried now", count,
-                                                               count == 1 ? "" : "s")});
+      log_(fmt::format("queue: flush requested ({} message{} scheduled)", count,
+                       count == 1 ? "" : "s"));
+      return queue::format_control_response(
+          {true, fmt::format("{} message{} to be tried now", count, count == 1 ? "" : "s")});
     }
     case queue::ControlCommand::Retry: {
       auto done = runner_.retry(request->id);

@@ -69,18 +69,14 @@ asio::awaitable<void> Connection::run() {
   while (!done) {
     while (auto event = session.next_event()) {
       switch (event->kind) {
-        case smtp::Event::Kind::Write:
-          out += event->bytes;
-          break;
+        case smtp::Event::Kind::Write: out += event->bytes; break;
         case smtp::Event::Kind::Sender:
           session.answer(co_await check_sender(event->envelope.sender));
           break;
         case smtp::Event::Kind::Recipient:
           session.answer(shared_.policy.check_recipient(event->recipient, client_));
           break;
-        case smtp::Event::Kind::Message:
-          session.answer(co_await store(*event));
-          break;
+        case smtp::Event::Kind::Message: session.answer(co_await store(*event)); break;
         case smtp::Event::Kind::StartTls: {
           std::error_code ec;
           co_await stream_.write(asio::buffer(out), ec);
@@ -94,9 +90,7 @@ asio::awaitable<void> Connection::run() {
           session.tls_started(stream_.tls_version());
           break;
         }
-        case smtp::Event::Kind::Close:
-          done = true;
-          break;
+        case smtp::Event::Kind::Close: done = true; break;
       }
       if (done) break;
     }
@@ -127,7 +121,8 @@ asio::awaitable<void> Connection::run() {
 
 asio::awaitable<smtp::Verdict> Connection::check_sender(const smtp::Path& sender) {
   const std::string domain = shared_.policy.sender_domain_to_check(sender);
-  if (domain.empty() || !shared_.senders) co_return shared_.policy.check_sender(sender, SenderDomainStatus::Accepts);
+  if (domain.empty() || !shared_.senders)
+    co_return shared_.policy.check_sender(sender, SenderDomainStatus::Accepts);
   const SenderDomainStatus status = co_await shared_.senders->check(domain);
   smtp::Verdict verdict = shared_.policy.check_sender(sender, status);
   if (!verdict.accepted())
@@ -172,22 +167,26 @@ asio::awaitable<smtp::Verdict> Connection::store(smtp::Event& event) {
   // Spool::store calls back on its commit thread once the file and directory are fsynced; the
   // result is posted back to this connection's executor, where the coroutine resumes.
   auto executor = stream_.socket().get_executor();
-  auto stored = co_await asio::async_initiate<decltype(asio::use_awaitable), void(core::Result<queue::Message>)>(
+  auto stored = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                              void(core::Result<queue::Message>)>(
       [this, &message, executor](auto handler) {
         auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
-        shared_.spool.store(std::move(message), [shared_handler, executor](core::Result<queue::Message> result) {
-          asio::post(executor, [shared_handler, result = std::move(result)]() mutable {
-            (*shared_handler)(std::move(result));
-          });
-        });
+        shared_.spool.store(
+            std::move(message), [shared_handler, executor](core::Result<queue::Message> result) {
+              asio::post(executor, [shared_handler, result = std::move(result)]() mutable {
+                (*shared_handler)(std::move(result));
+              });
+            });
       },
       asio::use_awaitable);
   if (!stored) {
-    shared_.log(fmt::format("cannot queue a message from [{}]: {}", client_text_, stored.error().message));
+    shared_.log(
+        fmt::format("cannot queue a message from [{}]: {}", client_text_, stored.error().message));
     co_return smtp::Verdict::refuse(452, "4.3.1", "Insufficient system storage, try again later");
   }
-  shared_.log(fmt::format("{}: client=[{}], helo={}, from=<{}>, to={}, size={}, tls={}", stored->id, client_text_,
-                          envelope.helo, envelope.sender.text(), recipients_text(recipients), content->size(),
+  shared_.log(fmt::format("{}: client=[{}], helo={}, from=<{}>, to={}, size={}, tls={}", stored->id,
+                          client_text_, envelope.helo, envelope.sender.text(),
+                          recipients_text(recipients), content->size(),
                           info.tls_version.empty() ? "none" : info.tls_version));
   if (shared_.stored) shared_.stored(*stored, content);
   co_return smtp::Verdict::accept("2.0.0", "Ok: queued as " + stored->id);

@@ -12,8 +12,10 @@ namespace {
 std::string sanitised(std::string_view text, std::size_t limit) {
   std::string out;
   for (unsigned char c : text.substr(0, limit)) {
-    if (c < 0x20 || c == 0x7f || c == '(' || c == ')') out += '?';
-    else out += static_cast<char>(c);
+    if (c < 0x20 || c == 0x7f || c == '(' || c == ')')
+      out += '?';
+    else
+      out += static_cast<char>(c);
   }
   return out.empty() ? std::string("unknown") : out;
 }
@@ -28,10 +30,12 @@ std::string with_protocol(const ReceivedInfo& info) {
 
 std::string received_header(const ReceivedInfo& info) {
   const bool v6 = info.client_address.find(':') != std::string::npos;
-  std::string out = fmt::format("Received: from {} ([{}{}])\r\n\tby {} (mxkit) with {}", sanitised(info.helo, 255),
-                                v6 ? "IPv6:" : "", info.client_address, info.hostname, with_protocol(info));
+  std::string out = fmt::format("Received: from {} ([{}{}])\r\n\tby {} (mxkit) with {}",
+                                sanitised(info.helo, 255), v6 ? "IPv6:" : "", info.client_address,
+                                info.hostname, with_protocol(info));
   if (!info.tls_version.empty())
-    out += fmt::format("\r\n\t(using {} with cipher {})", info.tls_version, sanitised(info.tls_cipher, 100));
+    out += fmt::format("\r\n\t(using {} with cipher {})", info.tls_version,
+                       sanitised(info.tls_cipher, 100));
   if (!info.recipient.empty()) out += fmt::format("\r\n\tfor <{}>", sanitised(info.recipient, 512));
   out += "; ";
   out += queue::rfc5322_date(info.time);

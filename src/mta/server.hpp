@@ -25,8 +25,8 @@ namespace mxkit::mta {
 
 struct SmtpServerOptions {
   std::vector<net::Endpoint> listen;
-  smtp::ServerConfig session;               // hostname, limits; tls_available is set from tls_cert
-  std::size_t max_connections = 1000;       // beyond it: 421 4.7.0 and close
+  smtp::ServerConfig session;          // hostname, limits; tls_available is set from tls_cert
+  std::size_t max_connections = 1000;  // beyond it: 421 4.7.0 and close
   // RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command (and for each
   // piece of DATA) before it gives up with 421.
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
@@ -37,13 +37,14 @@ struct SmtpServerOptions {
 
 // Called (on the server's thread) for every message once it is stored: the queue runner's
 // submit. `content` is what was stored (with our Received: header).
-using StoredHandler = std::function<void(const queue::Message& message, std::shared_ptr<const std::string> content)>;
+using StoredHandler =
+    std::function<void(const queue::Message& message, std::shared_ptr<const std::string> content)>;
 using LogHandler = std::function<void(const std::string& line)>;
 
 class SmtpServer {
  public:
-  SmtpServer(asio::io_context& io, SmtpServerOptions options, AcceptancePolicy policy, queue::Spool& spool,
-             StoredHandler stored, LogHandler log);
+  SmtpServer(asio::io_context& io, SmtpServerOptions options, AcceptancePolicy policy,
+             queue::Spool& spool, StoredHandler stored, LogHandler log);
   ~SmtpServer();
 
   // Loads the TLS certificate and binds every address (each proved free of other processes
