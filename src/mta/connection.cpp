@@ -30,7 +30,8 @@ std::string recipients_text(const std::vector<std::string>& recipients) {
   return out;
 }
 
-constexpr std::size_t kReadSize = 64 * 1024;
+// Per connection: 16 KiB keeps 1,000 idle connections near 20 MiB, and DATA still moves in few reads.
+constexpr std::size_t kReadSize = 16 * 1024;
 
 }  // namespace
 
