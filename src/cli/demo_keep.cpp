@@ -27,11 +27,12 @@ void print_keep_help(Context& ctx, bool mail) {
           "):");
     r.command("swaks --server " + std::string(kSenderAddress) + ":" + smtp_port + " --from " +
               kSender + " --to " + kRecipient);
-    r.command(m + " send --server " + std::string(kSenderAddress) + ":" + smtp_port + " --from " +
-              kSender + " --to " + kRecipient + " < message.eml");
+    r.command("printf 'Subject: hello\\n\\nvia mxkit send\\n' | " + m + " send --server " +
+              std::string(kSenderAddress) + ":" + smtp_port + " --from " + kSender + " --to " +
+              kRecipient + " -");
     r.say("Straight to an MX, as the sending MTA does:");
-    r.command("swaks --server " + std::string(kMail2Address) + ":" + smtp_port + " --to " +
-              kRecipient);
+    r.command("swaks --server " + std::string(kMail2Address) + ":" + smtp_port + " --from " +
+              kSender + " --to " + kRecipient);
     r.say("Where it lands, and what the servers logged:");
     r.command("ls " + ctx.net.maildir("mail1", kRecipient).string() + "/new " +
               ctx.net.maildir("mail2", kRecipient).string() + "/new");
