@@ -3,6 +3,7 @@
 // per-recipient records, never from log text.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,8 @@ struct DsnOptions {
   Clock::time_point now;
   std::string boundary_seed;     // makes the MIME boundary unique (the queue id does)
   std::size_t max_headers = 64 * 1024;  // the original's headers are included up to this
+  // The queue lifetime: a delay warning says "Will-Retry-Until: arrival + lifetime" (0: omitted).
+  std::chrono::milliseconds lifetime{0};
 };
 
 enum class DsnKind { Failure, Delay };
@@ -26,5 +29,8 @@ enum class DsnKind { Failure, Delay };
 // `original` is the original message's content (its headers are attached as
 // text/rfc822-headers). Nothing is built for a null sender: the caller must not ask.
 std::string build_dsn(const Message& message, std::string_view original, DsnKind kind, const DsnOptions& options);
+
+// "Sat, 05 Dec 2026 09:40:00 +0000" (RFC 5322 §3.3), in UTC.
+std::string rfc5322_date(Clock::time_point when);
 
 }  // namespace mxkit::queue

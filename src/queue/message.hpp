@@ -47,6 +47,10 @@ struct Message {
   bool bounce_sent = false;              // the DSN for bounced/expired recipients is queued
 
   bool finished() const;  // no recipient Pending
+  // A DSN is owed: some recipient Bounced or Expired and the sender is not <>.
+  bool bounce_needed() const;
+  // Nothing left to do: finished, and the DSN (if owed) queued. The spool drops such a file.
+  bool removable() const;
 };
 
 }  // namespace mxkit::queue

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -41,8 +42,9 @@ struct SpoolOptions {
 
 class Spool {
  public:
-  // Opens (creating SPOOL/queue/ and SPOOL/tmp/ when missing) and recovers: files that never
-  // completed their commit are removed (no 250 was sent for them), the rest are loaded.
+  // Opens (creating SPOOL/queue/ when missing) and recovers: files that never completed their
+  // commit are removed (no 250 was sent for them), finished ones too, the rest are loaded. A
+  // file that is damaged (not cut short: wrong inside) is moved to SPOOL/corrupt/, never lost.
   static core::Result<std::unique_ptr<Spool>> open(const std::filesystem::path& dir, SpoolOptions options = {});
   ~Spool();
 
@@ -54,9 +56,12 @@ class Spool {
 
   // Messages found at open() (recovery) — the scheduler's initial content.
   std::vector<Message> recovered() const;
+  // What recovery did that an operator should hear of ("moved damaged file ... to corrupt/").
+  std::vector<std::string> recovery_notes() const;
 
   // Appends the message's new recipient states and schedule (fsynced). Removes the file when
-  // every recipient is finished.
+  // every recipient is finished and the DSN, if one is owed, is queued (Message::removable).
+  // The recipients must be those stored, in the same order.
   core::Result<void> update(const Message& message);
   core::Result<std::string> read_content(const QueueId& id) const;
   core::Result<void> remove(const QueueId& id);
@@ -73,5 +78,17 @@ class Spool {
 // now (a file being written or removed meanwhile is skipped, never damaged).
 core::Result<std::vector<Message>> list_spool(const std::filesystem::path& dir);
 core::Result<Message> read_message(const std::filesystem::path& dir, const QueueId& id);
+// The original content of a message, read-only (`mxkit queue show` prints its headers).
+core::Result<std::string> read_message_content(const std::filesystem::path& dir, const QueueId& id);
+
+// For `mxkit queue` when NO server runs on the spool (its control socket refused us): sets a
+// message's next attempt by appending a state record (so a server started later sends it at
+// once), and removes a message (file unlinked, directory fsynced).
+core::Result<void> reschedule_offline(const std::filesystem::path& dir, const QueueId& id,
+                                      Clock::time_point when);
+core::Result<void> remove_offline(const std::filesystem::path& dir, const QueueId& id);
+
+// 16 uppercase hex digits.
+bool valid_queue_id(std::string_view text);
 
 }  // namespace mxkit::queue
