@@ -25,6 +25,7 @@
 #include "auth/secondary.hpp"
 #include "auth/zone_journals.hpp"
 #include "net/endpoint.hpp"
+#include "net/listen.hpp"
 #include "dns/message.hpp"
 #include "dns/rrtype.hpp"
 #include "dns/zone/parser.hpp"
@@ -176,21 +177,6 @@ std::string format_counters(const ServerCounters& c) {
                      get(c.refused_transfers), get(c.axfr_in), get(c.ixfr_in), get(c.failed_transfers_in),
                      get(c.notifies_sent), get(c.notifies_failed), get(c.notifies_received), get(c.reloads),
                      get(c.failed_reloads));
-}
-
-// Opens and binds a UDP socket or TCP acceptor that every worker binds to the same address:
-// SO_REUSEPORT lets the kernel spread packets and connections over them; an IPv6 socket takes
-// IPv6 only, so "[::]" and "0.0.0.0" can both be listened on.
-template <class Socket, class Endpoint>
-void bind_shared(Socket& socket, const Endpoint& endpoint, std::error_code& ec) {
-  socket.open(endpoint.protocol(), ec);
-  if (!ec) socket.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) {
-    int one = 1;
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
-  }
-  if (!ec) socket.bind(endpoint, ec);
 }
 
 struct DnsServer::Impl {
@@ -690,18 +676,24 @@ core::Result<void> DnsServer::start() {
     impl_->compose();
   }
   const auto loaded = std::chrono::steady_clock::now();
+  // Every address is proved free of other processes before our workers share it (issue 14).
+  for (const auto& address : o.listen) {
+    const net::Endpoint endpoint{asio::ip::make_address(address.host), address.port};
+    for (auto transport : {net::Transport::Udp, net::Transport::Tcp})
+      if (auto free = net::check_address_free(endpoint, transport); !free) return tl::unexpected(free.error());
+  }
   for (std::size_t i = 0; i < o.workers; ++i) {
     auto w = std::make_unique<Worker>(o.rate_limit);
     for (const auto& address : o.listen) {
       auto ip = asio::ip::make_address(address.host);
       std::error_code ec;
       udp::socket u(w->io);
-      bind_shared(u, udp::endpoint(ip, address.port), ec);
+      net::bind_shared(u, udp::endpoint(ip, address.port), ec);
       if (ec) return core::fail(fmt::format("cannot listen on UDP {}:{}: {}", address.host, address.port, ec.message()));
       w->udp_sockets.push_back(std::move(u));
 
       tcp::acceptor a(w->io);
-      bind_shared(a, tcp::endpoint(ip, address.port), ec);
+      net::bind_shared(a, tcp::endpoint(ip, address.port), ec);
       if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
       if (ec) return core::fail(fmt::format("cannot listen on TCP {}:{}: {}", address.host, address.port, ec.message()));
       w->acceptors.push_back(std::move(a));

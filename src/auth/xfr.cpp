@@ -16,40 +16,6 @@
 
 namespace mxkit::auth {
 
-core::Result<AddressPrefix> AddressPrefix::parse(std::string_view text) {
-  AddressPrefix p;
-  auto slash = text.find('/');
-  std::string address(text.substr(0, slash));
-  if (inet_pton(AF_INET, address.c_str(), p.bytes.data()) == 1) {
-    p.v6 = false;
-    p.length = 32;
-  } else if (inet_pton(AF_INET6, address.c_str(), p.bytes.data()) == 1) {
-    p.v6 = true;
-    p.length = 128;
-  } else {
-    return core::fail(fmt::format("\"{}\" is not an IP address", address));
-  }
-  if (slash != std::string_view::npos) {
-    auto bits = text.substr(slash + 1);
-    unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), value);
-    if (ec != std::errc() || ptr != bits.data() + bits.size() || value > p.length)
-      return core::fail(fmt::format("bad prefix length \"{}\"", bits));
-    p.length = value;
-  }
-  return p;
-}
-
-bool AddressPrefix::contains(std::span<const std::uint8_t> address) const {
-  if ((address.size() == 16) != v6) return false;
-  unsigned full = length / 8, rest = length % 8;
-  for (unsigned i = 0; i < full; ++i)
-    if (address[i] != bytes[i]) return false;
-  if (rest == 0) return true;
-  auto mask = static_cast<std::uint8_t>(0xFF << (8 - rest));
-  return (address[full] & mask) == (bytes[full] & mask);
-}
-
 namespace {
 
 dns::Header response_header(const Query& q) {

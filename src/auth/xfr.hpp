@@ -13,19 +13,12 @@
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
 #include "dns/message_builder.hpp"
+#include "net/prefix.hpp"
 
 namespace mxkit::auth {
 
-// An address prefix, "192.0.2.0/24", "2001:db8::/32", or one address.
-struct AddressPrefix {
-  std::array<std::uint8_t, 16> bytes{};
-  bool v6 = false;
-  unsigned length = 0;  // bits
-
-  static core::Result<AddressPrefix> parse(std::string_view text);
-  // `address` is 4 or 16 octets.
-  bool contains(std::span<const std::uint8_t> address) const;
-};
+// Who may transfer: net::AddressPrefix ("192.0.2.0/24", "::1").
+using AddressPrefix = net::AddressPrefix;
 
 // The messages of a transfer of `zone`, for the query `q` (an AXFR or IXFR for its origin),
 // each at most `max_message` octets: the SOA, every other record, the SOA again (RFC 5936 §2.2).

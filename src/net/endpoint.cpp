@@ -14,7 +14,8 @@ core::Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t defau
   bool port_given = false;
   if (text.starts_with('[')) {
     const auto close = text.find(']');
-    if (close == std::string_view::npos) return core::fail(fmt::format("missing ']' in \"{}\"", text));
+    if (close == std::string_view::npos)
+      return core::fail(fmt::format("missing ']' in \"{}\"", text));
     host = text.substr(1, close - 1);
     const auto rest = text.substr(close + 1);
     if (!rest.empty()) {

@@ -1,0 +1,77 @@
+// Local delivery into Maildirs (the format of cr.yp.to/proto/maildir.html, as Dovecot and
+// Postfix's local(8) read and write it): ROOT/<domain>/<local part>/{tmp,new,cur}, one file a
+// message, written in tmp/, fsynced, renamed into new/, the directory fsynced.
+//
+// Exactly once across crashes: a copy's file name is derived from its queue id and recipient
+// index (not from the clock and the pid), so a redelivery after a crash between the rename and
+// the spool's record of it finds the earlier copy in new/ (or cur/, once a reader has seen it)
+// and reports it delivered instead of writing a second one.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "core/result.hpp"
+#include "delivery/courier.hpp"
+
+namespace mxkit::delivery {
+
+// The Maildir of `address` ("John.Doe@Example.TEST" → ROOT/example.test/john.doe), domain and
+// local part lowercased (ASCII). A local part that is not a safe folder name (empty, "." or
+// "..", a leading dot, '/', a control character) is an error: it would leave ROOT.
+core::Result<std::filesystem::path> maildir_folder(const std::filesystem::path& root,
+                                                   std::string_view address);
+
+// The file name of copy `index` of message `queue_id`: "ARRIVAL.QIDRINDEX.HOST", the Maildir
+// "time.unique.host" form with the unique part taken from the spool; '/' and ':' in the host
+// name written as \057 and \072 as the Maildir spec asks.
+std::string maildir_file_name(std::string_view queue_id, std::size_t index,
+                              std::int64_t arrival_seconds, std::string_view host);
+
+// What is written: "Return-Path: <SENDER>" (RFC 5321 §4.4, added at final delivery), then the
+// content with every CRLF turned into LF (Maildir files use the local line ending).
+std::string maildir_content(std::string_view sender, std::string_view content);
+
+// True when a copy named `name` is already in FOLDER/new or FOLDER/cur (where a mail reader
+// moves it, appending ":2,FLAGS").
+bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name);
+
+// The Courier for local mailboxes. One worker thread takes every job waiting, writes all their
+// files, fsyncs them, renames them into new/ and fsyncs each new/ folder once for the batch
+// (the Maildir side of group commit), then reports.
+class MaildirCourier : public Courier {
+ public:
+  MaildirCourier(std::filesystem::path root, std::string hostname);
+  ~MaildirCourier() override;
+
+  void deliver(DeliveryJob job, DeliveryDone done) override;
+  void stop() override;
+
+ private:
+  struct Pending {
+    DeliveryJob job;
+    DeliveryDone done;
+  };
+  void run();
+  void deliver_batch(std::deque<Pending>& batch);
+  core::Result<void> ensure_folder(const std::filesystem::path& folder);
+
+  std::filesystem::path root_;
+  std::string hostname_;
+  std::set<std::filesystem::path> known_folders_;  // created and fsynced already (worker only)
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace mxkit::delivery

@@ -1,0 +1,318 @@
+// The queue runner (see queue_runner.hpp).
+#include "delivery/queue_runner.hpp"
+
+#include <algorithm>
+#include <future>
+#include <utility>
+
+#include <asio/post.hpp>
+#include <fmt/format.h>
+
+#include "queue/dsn.hpp"
+
+namespace mxkit::delivery {
+
+namespace {
+
+std::string domain_of(std::string_view address) {
+  const auto at = address.rfind('@');
+  std::string domain(at == std::string_view::npos ? std::string_view() : address.substr(at + 1));
+  for (char& c : domain)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return domain;
+}
+
+const char* status_word(DeliveryResult::Status status) {
+  switch (status) {
+    case DeliveryResult::Status::Delivered: return "delivered";
+    case DeliveryResult::Status::Deferred: return "deferred";
+    case DeliveryResult::Status::Bounced: return "bounced";
+  }
+  return "?";
+}
+
+}  // namespace
+
+QueueRunner::QueueRunner(queue::Spool& spool, QueueRunnerOptions options,
+                         std::unique_ptr<Courier> local)
+    : spool_(spool), options_(std::move(options)), local_(std::move(local)), rng_(options_.seed) {}
+
+QueueRunner::~QueueRunner() { stop(); }
+
+void QueueRunner::set_remote_courier(std::unique_ptr<Courier> remote) {
+  remote_ = std::move(remote);
+}
+
+void QueueRunner::log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+template <class F>
+auto QueueRunner::on_runner(F f) {
+  std::packaged_task<decltype(f())()> task(std::move(f));
+  auto result = task.get_future();
+  asio::post(io_, [&task] { task(); });
+  return result.get();
+}
+
+void QueueRunner::start() {
+  const auto now = queue::Clock::now();
+  for (auto& message : spool_.recovered()) {
+    Entry entry;
+    entry.recovered = true;
+    // A message that never had a round goes now; the others keep their schedule.
+    const auto when =
+        message.attempts == 0 || message.next_attempt < now ? now : message.next_attempt;
+    scheduler_.schedule(message.id, when);
+    entry.message = std::move(message);
+    const auto id = entry.message.id;
+    entries_.emplace(id, std::move(entry));
+  }
+  queued_ = entries_.size();
+  if (!entries_.empty())
+    log(fmt::format("queue: {} message{} recovered from the spool", entries_.size(),
+                    entries_.size() == 1 ? "" : "s"));
+  asio::post(io_, [this] { run_due(); });
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+void QueueRunner::stop() {
+  if (!thread_.joinable()) return;
+  io_.stop();
+  thread_.join();
+  // Couriers report into io_, which no longer runs: stop them before it goes.
+  if (local_) local_->stop();
+  if (remote_) remote_->stop();
+}
+
+void QueueRunner::submit(queue::Message message, std::shared_ptr<const std::string> content) {
+  asio::post(io_, [this, message = std::move(message), content = std::move(content)]() mutable {
+    const auto id = message.id;
+    Entry entry;
+    entry.message = std::move(message);
+    entry.content = std::move(content);
+    auto [it, added] = entries_.emplace(id, std::move(entry));
+    if (!added) return;
+    queued_ = entries_.size();
+    dispatch(it->second);  // a new message is tried at once, without a trip through the heap
+  });
+}
+
+void QueueRunner::arm_timer() {
+  const auto next = scheduler_.next_due();
+  if (!next) {
+    timer_.cancel();
+    return;
+  }
+  const auto wait = *next - queue::Clock::now();
+  timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::max(wait, queue::Clock::duration::zero())));
+  timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) run_due();
+  });
+}
+
+void QueueRunner::run_due() {
+  for (const auto& id : scheduler_.due(queue::Clock::now())) {
+    auto it = entries_.find(id);
+    if (it != entries_.end() && it->second.in_flight == 0) dispatch(it->second);
+  }
+  arm_timer();
+}
+
+void QueueRunner::dispatch(Entry& entry) {
+  auto& message = entry.message;
+  if (!entry.content) {
+    auto content = spool_.read_content(message.id);
+    if (!content) {
+      log(fmt::format("{}: cannot read the spool file: {}; retrying later", message.id,
+                      content.error().message));
+      scheduler_.schedule(message.id, queue::Clock::now() + options_.retry.base);
+      return;
+    }
+    entry.content = std::make_shared<const std::string>(std::move(*content));
+  }
+  DeliveryJob local, remote;
+  for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+    if (message.recipients[i].state != queue::RecipientState::Pending) continue;
+    const bool is_local =
+        options_.is_local && options_.is_local(domain_of(message.recipients[i].address));
+    (is_local ? local : remote).recipients.push_back(i);
+  }
+  if (!remote.recipients.empty() && !remote_) {
+    log(fmt::format("{}: {} remote recipient{} wait in the queue: no remote courier yet",
+                    message.id, remote.recipients.size(),
+                    remote.recipients.size() == 1 ? "" : "s"));
+    remote.recipients.clear();
+  }
+  for (auto* job : {&local, &remote}) {
+    if (job->recipients.empty()) continue;
+    job->message = message;
+    job->content = entry.content;
+    job->recovered = entry.recovered;
+    ++entry.in_flight;
+    auto recipients = job->recipients;
+    Courier& courier = job == &local ? *local_ : *remote_;
+    courier.deliver(std::move(*job), [this, id = message.id, recipients = std::move(recipients)](
+                                         std::vector<DeliveryResult> results) mutable {
+      asio::post(io_, [this, id, recipients = std::move(recipients),
+                       results = std::move(results)]() mutable {
+        on_results(id, std::move(recipients), std::move(results));
+      });
+    });
+  }
+  if (entry.in_flight == 0) {
+    // Nothing a courier could take now (remote recipients without a courier): look again later.
+    scheduler_.schedule(message.id, queue::Clock::now() + options_.retry.base);
+    arm_timer();
+  }
+}
+
+void QueueRunner::on_results(const queue::QueueId& id, std::vector<std::size_t> recipients,
+                             std::vector<DeliveryResult> results) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Entry& entry = it->second;
+  for (std::size_t k = 0; k < recipients.size() && k < results.size(); ++k) {
+    auto& recipient = entry.message.recipients.at(recipients[k]);
+    const DeliveryResult& result = results[k];
+    ++recipient.attempts;
+    recipient.last_reply = result.reply;
+    recipient.status = result.enhanced;
+    recipient.remote_mta = result.remote_mta;
+    if (result.status == DeliveryResult::Status::Delivered)
+      recipient.state = queue::RecipientState::Delivered;
+    if (result.status == DeliveryResult::Status::Bounced)
+      recipient.state = queue::RecipientState::Bounced;
+    log(fmt::format("{}: to=<{}>, relay={}, status={} ({})", id, recipient.address,
+                    result.remote_mta, status_word(result.status), result.reply));
+  }
+  if (--entry.in_flight == 0) finish_round(entry);
+}
+
+void QueueRunner::finish_round(Entry& entry) {
+  auto& message = entry.message;
+  const auto id = message.id;
+  if (entry.deleted) {
+    if (auto removed = spool_.remove(id); !removed)
+      log(fmt::format("{}: delete: {}", id, removed.error().message));
+    entries_.erase(id);
+    queued_ = entries_.size();
+    return;
+  }
+  const auto now = queue::Clock::now();
+  ++message.attempts;
+  if (!message.finished()) {
+    if (now - message.arrival >= options_.retry.lifetime) {
+      for (auto& r : message.recipients)
+        if (r.state == queue::RecipientState::Pending) {
+          r.state = queue::RecipientState::Expired;
+          r.status = "4.4.7";
+        }
+    } else {
+      message.next_attempt = now + queue::retry_delay(options_.retry, message.attempts, rng_);
+      message.last_error = "delivery deferred";
+    }
+  }
+  send_bounce(entry);
+  // The record is fsynced before the message leaves memory (or is scheduled again): a crash
+  // now redelivers at most what the Maildir courier then finds already written.
+  if (auto updated = spool_.update(message); !updated) {
+    log(fmt::format("{}: cannot record the delivery results: {}; will retry", id,
+                    updated.error().message));
+    scheduler_.schedule(id, now + options_.retry.base);
+    arm_timer();
+    return;
+  }
+  entry.recovered = false;
+  if (message.finished()) {
+    scheduler_.cancel(id);
+    entries_.erase(id);
+    queued_ = entries_.size();
+    return;
+  }
+  scheduler_.schedule(id, message.next_attempt);
+  arm_timer();
+}
+
+void QueueRunner::send_bounce(Entry& entry) {
+  auto& message = entry.message;
+  bool failed = false;
+  for (const auto& r : message.recipients)
+    failed |=
+        r.state == queue::RecipientState::Bounced || r.state == queue::RecipientState::Expired;
+  if (!failed || message.bounce_sent) return;
+  // Never a DSN about a DSN (RFC 3464 §4, RFC 5321 §4.5.5): a null sender gets none.
+  if (message.sender.empty()) {
+    message.bounce_sent = true;
+    log(fmt::format("{}: failed recipients, no bounce to the null sender", message.id));
+    return;
+  }
+  queue::DsnOptions dsn_options;
+  dsn_options.reporting_mta = options_.hostname;
+  dsn_options.postmaster = "MAILER-DAEMON@" + options_.hostname;
+  dsn_options.now = queue::Clock::now();
+  dsn_options.boundary_seed = message.id;
+  queue::NewMessage bounce;
+  bounce.recipients = {message.sender};
+  bounce.content = queue::build_dsn(message, *entry.content, queue::DsnKind::Failure, dsn_options);
+  bounce.client_address = "127.0.0.1";
+  bounce.helo = options_.hostname;
+  auto content = std::make_shared<const std::string>(bounce.content);
+  auto stored = spool_.store_sync(std::move(bounce));
+  if (!stored) {
+    log(fmt::format("{}: cannot queue the bounce: {}; will retry", message.id,
+                    stored.error().message));
+    return;  // bounce_sent stays false: the next round tries again
+  }
+  message.bounce_sent = true;
+  log(fmt::format("{}: sender non-delivery notification: {}", message.id, stored->id));
+  Entry bounce_entry;
+  bounce_entry.message = *stored;
+  bounce_entry.content = std::move(content);
+  auto [it, added] = entries_.emplace(stored->id, std::move(bounce_entry));
+  queued_ = entries_.size();
+  if (added) scheduler_.schedule(stored->id, queue::Clock::now());
+}
+
+std::size_t QueueRunner::flush() {
+  return on_runner([this] {
+    scheduler_.flush(queue::Clock::now());
+    const std::size_t count = scheduler_.size();
+    run_due();
+    return count;
+  });
+}
+
+core::Result<void> QueueRunner::retry(const queue::QueueId& id) {
+  return on_runner([this, &id]() -> core::Result<void> {
+    if (!entries_.contains(id)) return core::fail(fmt::format("no message {} in the queue", id));
+    scheduler_.schedule(id, queue::Clock::now());
+    run_due();
+    return {};
+  });
+}
+
+core::Result<void> QueueRunner::remove(const queue::QueueId& id) {
+  return on_runner([this, &id]() -> core::Result<void> {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return core::fail(fmt::format("no message {} in the queue", id));
+    scheduler_.cancel(id);
+    if (it->second.in_flight > 0) {
+      it->second.deleted = true;  // removed when its deliveries report
+      return {};
+    }
+    if (auto removed = spool_.remove(id); !removed) return removed;
+    entries_.erase(it);
+    queued_ = entries_.size();
+    log(fmt::format("{}: deleted by the operator", id));
+    return {};
+  });
+}
+
+std::size_t QueueRunner::queued() const { return queued_.load(); }
+
+}  // namespace mxkit::delivery

@@ -1,0 +1,97 @@
+// The queue runner: one scheduler for the whole queue (queue::Scheduler, a timer heap) on one
+// event-loop thread. It takes the messages recovered from the spool and those the receiving side
+// stores, hands each message's recipients to the courier of their destination (the Maildir
+// courier for local domains; the SMTP courier for the others, once one is plugged in), folds
+// the results into the spool record, retries by queue::retry_delay and bounces permanent
+// failures with a DSN. Never a thread or coroutine per message.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "core/result.hpp"
+#include "delivery/courier.hpp"
+#include "queue/scheduler.hpp"
+#include "queue/spool.hpp"
+
+namespace mxkit::delivery {
+
+struct QueueRunnerOptions {
+  std::string hostname;  // Reporting-MTA of DSNs
+  queue::RetryPolicy retry;
+  std::function<bool(std::string_view domain)> is_local;  // lowercased domain → Maildir courier
+  std::function<void(const std::string&)> log;
+  std::uint64_t seed = std::random_device{}();  // retry jitter
+};
+
+class QueueRunner {
+ public:
+  QueueRunner(queue::Spool& spool, QueueRunnerOptions options, std::unique_ptr<Courier> local);
+  ~QueueRunner();
+
+  // The courier for recipients outside the local domains (issue 9). Until one is set they stay
+  // Pending and are looked at again on the retry schedule, logged as waiting for it. Call
+  // before start().
+  void set_remote_courier(std::unique_ptr<Courier> remote);
+
+  // Schedules every recovered message and starts the runner's thread.
+  void start();
+  // Stops the thread; deliveries in progress are abandoned (their messages stay queued).
+  void stop();
+
+  // A message the receiving side has just stored (any thread). `content` spares a read of the
+  // spool file.
+  void submit(queue::Message message, std::shared_ptr<const std::string> content);
+
+  // `mxkit queue flush`, `retry ID`, `delete ID` (any thread; they wait for the runner).
+  std::size_t flush();
+  core::Result<void> retry(const queue::QueueId& id);
+  core::Result<void> remove(const queue::QueueId& id);
+
+  std::size_t queued() const;  // messages held now (tests, logs)
+
+ private:
+  struct Entry {
+    queue::Message message;
+    std::shared_ptr<const std::string> content;  // null until read (recovered messages)
+    bool recovered = false;
+    bool deleted = false;       // `delete ID` while deliveries were in flight
+    std::size_t in_flight = 0;  // courier jobs not yet reported
+  };
+
+  void arm_timer();
+  void run_due();
+  void dispatch(Entry& entry);
+  void on_results(const queue::QueueId& id, std::vector<std::size_t> recipients,
+                  std::vector<DeliveryResult> results);
+  void finish_round(Entry& entry);
+  void send_bounce(Entry& entry);
+  template <class F>
+  auto on_runner(F f);  // runs f on the runner thread and waits for its result
+  void log(const std::string& line) const;
+
+  queue::Spool& spool_;
+  QueueRunnerOptions options_;
+  std::unique_ptr<Courier> local_;
+  std::unique_ptr<Courier> remote_;
+  asio::io_context io_{1};
+  asio::steady_timer timer_{io_};
+  std::thread thread_;
+  queue::Scheduler scheduler_;
+  std::unordered_map<queue::QueueId, Entry> entries_;  // runner thread only
+  std::mt19937_64 rng_;
+  std::atomic<std::size_t> queued_{0};
+};
+
+}  // namespace mxkit::delivery
