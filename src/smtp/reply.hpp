@@ -50,6 +50,7 @@ class ReplyReader {
   std::size_t consumed_ = 0;
   Reply partial_;
   bool in_reply_ = false;
+  bool skipping_ = false;  // inside an overlong line already reported
 };
 
 }  // namespace mxkit::smtp

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "smtp/address.hpp"
+#include "smtp/data_decoder.hpp"
 #include "smtp/reply.hpp"
 
 namespace mxkit::smtp {
@@ -40,15 +41,18 @@ struct ServerConfig {
   std::string hostname = "localhost";  // in the greeting and EHLO reply
   std::string greeting_text = "ESMTP mxkit";
   std::size_t max_message_size = 50u << 20;  // SIZE; 552 5.3.4 beyond it
-  std::size_t max_recipients = 100;           // 452 4.5.3 beyond it (RFC 5321 §4.5.3.1.8)
-  std::size_t max_line_length = 1000;         // with CRLF (RFC 5321 §4.5.3.1.4 and .6); 500 5.5.2
-  std::size_t max_errors = 20;                // bad commands before 421 4.7.0 and close
-  bool tls_available = false;                 // offer STARTTLS
-  bool tls_active = false;                    // already TLS (after STARTTLS, or implicit TLS)
-  bool chunking = true;                       // offer CHUNKING/BDAT
+  std::size_t max_recipients = 100;          // 452 4.5.3 beyond it (RFC 5321 §4.5.3.1.8)
+  std::size_t max_line_length = 1000;        // with CRLF (RFC 5321 §4.5.3.1.4 and .6); 500 5.5.2
+  std::size_t max_errors = 20;               // bad commands before 421 4.7.0 and close
+  bool tls_available = false;                // offer STARTTLS
+  bool tls_active = false;                   // already TLS (after STARTTLS, or implicit TLS)
+  bool chunking = true;                      // offer CHUNKING/BDAT
   // What a bare CR or bare LF in DATA gets (SMTP smuggling): Reject answers 550 5.6.0 after
   // the message's end and stores nothing; never does it end the message.
-  enum class BareLineEnding : std::uint8_t { Reject, Normalize } bare_line_ending = BareLineEnding::Reject;
+  enum class BareLineEnding : std::uint8_t {
+    Reject,
+    Normalize
+  } bare_line_ending = BareLineEnding::Reject;
 };
 
 // What one transaction carries, filled as MAIL and RCPT are accepted.
@@ -80,9 +84,9 @@ struct Event {
     Close,      // after QUIT's 221, a 421, or too many errors
   } kind = Kind::Write;
   std::string bytes;
-  Envelope envelope;   // Sender, Recipient, Message
-  Path recipient;      // Recipient
-  std::string content; // Message
+  Envelope envelope;    // Sender, Recipient, Message
+  Path recipient;       // Recipient
+  std::string content;  // Message
 };
 
 class ServerSession {
@@ -113,13 +117,53 @@ class ServerSession {
   static constexpr std::size_t kMaxBufferedInput = 1u << 20;
 
  private:
-  struct State;  // the command/DATA/BDAT machine, in server_session.cpp
+  // What the session does with the next input bytes.
+  enum class Phase : std::uint8_t { Command, Data, Bdat, TlsWait, Closed };
+  enum class Pending : std::uint8_t { None, Sender, Recipient, Message };
+
+  void process();
+  bool command_step();
+  bool data_step();
+  bool bdat_step();
+  void execute(std::string_view line);
+  void ehlo(std::string_view argument, bool esmtp);
+  void mail(std::string_view argument);
+  void rcpt(std::string_view argument);
+  void data(bool has_argument);
+  void bdat(std::string_view argument);
+  void starttls(bool has_argument);
+  void finish_message();
+  void reset_transaction();
+  void reply(std::uint16_t code, std::string_view enhanced, std::string_view text);
+  void error_reply(std::uint16_t code, std::string_view enhanced, std::string_view text);
+  void flush_write();
+  void decision(Event::Kind kind, Pending pending);
+  void close_with(std::uint16_t code, std::string_view enhanced, std::string_view text);
+
   ServerConfig config_;
   std::string tls_version_;
   std::deque<Event> events_;
   std::string input_;
-  // Implementation detail owned by server_session.cpp (a PIMPL would cost an allocation per
-  // session for nothing); it may add members here.
+  std::size_t input_pos_ = 0;  // input_ before this has been handled
+  std::string out_;            // replies not yet handed out as a Write event
+  Phase phase_ = Phase::Command;
+  Pending pending_ = Pending::None;
+  Envelope envelope_;
+  Path candidate_;  // the recipient of a pending Recipient event
+  bool helo_done_ = false;
+  bool mail_given_ = false;  // MAIL accepted: a transaction is open
+  bool bdat_used_ = false;   // BDAT chunks received in this transaction (no DATA then)
+  bool bdat_last_ = false;
+  bool bdat_refused_ = false;  // the chunk being read is discarded; bdat_refusal_ answers it
+  Reply bdat_refusal_;
+  std::uint64_t bdat_remaining_ = 0;
+  std::uint64_t bdat_size_ = 0;
+  bool skipping_long_line_ = false;
+  bool closing_ = false;   // Close queued
+  bool finished_ = false;  // Close returned, or the client went away
+  std::size_t errors_ = 0;
+  std::string content_;
+  DataDecoder decoder_;
 };
 
 }  // namespace mxkit::smtp
