@@ -14,12 +14,11 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "delivery/next_hop.hpp"
 #include "delivery/smtp_connection.hpp"
@@ -57,8 +56,9 @@ std::string to_crlf(const std::string& text) {
 // them (RFC 6409 §8.2, §8.3), and we add them here when the message has none.
 std::string complete_headers(std::string message, const std::string& host) {
   auto end = message.find("\r\n\r\n");
-  const std::string_view headers =
-      end == std::string::npos ? std::string_view(message) : std::string_view(message).substr(0, end + 2);
+  const std::string_view headers = end == std::string::npos
+                                       ? std::string_view(message)
+                                       : std::string_view(message).substr(0, end + 2);
   auto has = [&](std::string_view name) {
     for (std::size_t pos = 0; pos < headers.size();) {
       const auto eol = headers.find("\r\n", pos);
@@ -117,7 +117,8 @@ int run_send(const SendArgs& args) {
   }
   if (!args.from.empty()) {
     if (auto m = smtp::parse_mailbox(args.from); !m) {
-      std::fprintf(stderr, "mxkit send: --from \"%s\": %s\n", args.from.c_str(), m.error().message.c_str());
+      std::fprintf(stderr, "mxkit send: --from \"%s\": %s\n", args.from.c_str(),
+                   m.error().message.c_str());
       return kExitUsage;
     }
   }
@@ -163,7 +164,8 @@ int run_send(const SendArgs& args) {
   asio::ip::tcp::resolver names(io);
   auto endpoints = names.resolve(relay->host, std::to_string(relay->port), ec);
   if (ec || endpoints.empty()) {
-    std::fprintf(stderr, "mxkit send: %s: %s\n", relay->host.c_str(), ec ? ec.message().c_str() : "no address");
+    std::fprintf(stderr, "mxkit send: %s: %s\n", relay->host.c_str(),
+                 ec ? ec.message().c_str() : "no address");
     return kExitTemporary;
   }
   int status = kExitTemporary;
@@ -198,7 +200,8 @@ int run_send(const SendArgs& args) {
                      r.reply.summary().c_str(), r.stage.c_str());
       }
       if (!refused && !deferred) {
-        std::printf("%s\n", id.empty() ? outcome.results.front().reply.summary().c_str() : id.c_str());
+        std::printf("%s\n",
+                    id.empty() ? outcome.results.front().reply.summary().c_str() : id.c_str());
       }
       status = refused ? kExitRefused : deferred ? kExitTemporary : 0;
       co_return;

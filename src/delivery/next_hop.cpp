@@ -19,8 +19,7 @@ std::string Relay::text() const {
 
 core::Result<Relay> parse_relay(std::string_view text, std::uint16_t default_port) {
   auto fail = [&](std::string why) {
-    return core::Result<Relay>(tl::unexpect,
-                               core::Error{fmt::format("\"{}\": {}", text, why)});
+    return core::Result<Relay>(tl::unexpect, core::Error{fmt::format("\"{}\": {}", text, why)});
   };
   Relay relay;
   relay.port = default_port;

@@ -24,9 +24,10 @@ std::string domain_of(std::string_view address) {
 
 DeliveryResult to_delivery_result(const RecipientOutcome& outcome) {
   DeliveryResult r;
-  r.status = outcome.status == RecipientOutcome::Status::Sent      ? DeliveryResult::Status::Delivered
-             : outcome.status == RecipientOutcome::Status::Bounced ? DeliveryResult::Status::Bounced
-                                                                   : DeliveryResult::Status::Deferred;
+  r.status = outcome.status == RecipientOutcome::Status::Sent ? DeliveryResult::Status::Delivered
+             : outcome.status == RecipientOutcome::Status::Bounced
+                 ? DeliveryResult::Status::Bounced
+                 : DeliveryResult::Status::Deferred;
   // A remote reply is kept as the server said it (the DSN's Diagnostic-Code: smtp; ...).
   r.reply = outcome.reply;
   r.enhanced = outcome.dsn;
@@ -85,7 +86,8 @@ void RemoteCourier::deliver(DeliveryJob job, DeliveryDone done) {
                            round->results[positions[j]] = to_delivery_result(out[j]);
                          } else {  // never lose a recipient to a bug: defer it
                            round->results[positions[j]].status = DeliveryResult::Status::Deferred;
-                           round->results[positions[j]].reply = "451 4.3.0 internal error in the SMTP courier";
+                           round->results[positions[j]].reply =
+                               "451 4.3.0 internal error in the SMTP courier";
                            round->results[positions[j]].enhanced = "4.3.0";
                          }
                        }

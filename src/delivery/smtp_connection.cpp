@@ -67,9 +67,7 @@ std::string SmtpConnection::relay() const {
 
 bool SmtpConnection::usable() const { return ready_ && !closed_; }
 bool SmtpConnection::tls_active() const { return session_.tls_active(); }
-const std::vector<std::string>& SmtpConnection::transcript() const {
-  return session_.transcript();
-}
+const std::vector<std::string>& SmtpConnection::transcript() const { return session_.transcript(); }
 
 std::chrono::milliseconds SmtpConnection::reply_timeout() const {
   const auto stage = session_.stage();
@@ -81,9 +79,9 @@ std::chrono::milliseconds SmtpConnection::reply_timeout() const {
   return t.command;
 }
 
-asio::awaitable<tl::expected<std::unique_ptr<SmtpConnection>, ConnectFailure>>
-SmtpConnection::open(asio::any_io_executor executor, asio::ip::tcp::endpoint peer,
-                     std::string name, const ConnectionOptions& options) {
+asio::awaitable<tl::expected<std::unique_ptr<SmtpConnection>, ConnectFailure>> SmtpConnection::open(
+    asio::any_io_executor executor, asio::ip::tcp::endpoint peer, std::string name,
+    const ConnectionOptions& options) {
   using Result = tl::expected<std::unique_ptr<SmtpConnection>, ConnectFailure>;
   std::unique_ptr<SmtpConnection> c(
       new SmtpConnection(executor, std::move(peer), std::move(name), options));
@@ -94,13 +92,13 @@ SmtpConnection::open(asio::any_io_executor executor, asio::ip::tcp::endpoint pee
   if (connected.index() == 1) {
     co_return Result(tl::unexpect,
                      ConnectFailure{ConnectFailure::Kind::Timeout, false,
-                                    fmt::format("connect to {}: timed out after {} ms",
-                                                c->relay(), options.timeouts.connect.count())});
+                                    fmt::format("connect to {}: timed out after {} ms", c->relay(),
+                                                options.timeouts.connect.count())});
   }
   if (auto [ec] = std::get<0>(connected); ec) {
-    co_return Result(tl::unexpect, ConnectFailure{ConnectFailure::Kind::Refused, false,
-                                                  fmt::format("connect to {}: {}", c->relay(),
-                                                              ec.message())});
+    co_return Result(tl::unexpect,
+                     ConnectFailure{ConnectFailure::Kind::Refused, false,
+                                    fmt::format("connect to {}: {}", c->relay(), ec.message())});
   }
   std::error_code ignored;
   io.socket.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -116,9 +114,9 @@ SmtpConnection::open(asio::any_io_executor executor, asio::ip::tcp::endpoint pee
     failure.kind = ConnectFailure::Kind::Protocol;
   }
   failure.permanent = f && f->kind == smtp::SessionFailure::Kind::Permanent;
-  failure.message = fmt::format("host {} {}", c->relay(),
-                                f ? (f->reply ? "said: " + f->message : f->message)
-                                  : std::string("closed the connection"));
+  failure.message = fmt::format(
+      "host {} {}", c->relay(),
+      f ? (f->reply ? "said: " + f->message : f->message) : std::string("closed the connection"));
   co_return Result(tl::unexpect, std::move(failure));
 }
 
@@ -131,17 +129,19 @@ asio::awaitable<void> SmtpConnection::pump() {
           if (closed_) break;
           // The content goes out as one write; its timeout is the data-block one (§4.5.3.2.5).
           io.timer.expires_after(a->bytes.size() > 1024 ? options_.timeouts.data_block
-                                                         : options_.timeouts.command);
+                                                        : options_.timeouts.command);
           std::error_code ec;
           bool timeout = false;
           if (io.tls) {
-            auto r = co_await (asio::async_write(*io.tls, asio::buffer(a->bytes), as_tuple_awaitable) ||
-                               io.timer.async_wait(as_tuple_awaitable));
+            auto r =
+                co_await (asio::async_write(*io.tls, asio::buffer(a->bytes), as_tuple_awaitable) ||
+                          io.timer.async_wait(as_tuple_awaitable));
             timeout = r.index() == 1;
             if (!timeout) ec = std::get<0>(std::get<0>(r));
           } else {
-            auto r = co_await (asio::async_write(io.socket, asio::buffer(a->bytes), as_tuple_awaitable) ||
-                               io.timer.async_wait(as_tuple_awaitable));
+            auto r = co_await (
+                asio::async_write(io.socket, asio::buffer(a->bytes), as_tuple_awaitable) ||
+                io.timer.async_wait(as_tuple_awaitable));
             timeout = r.index() == 1;
             if (!timeout) ec = std::get<0>(std::get<0>(r));
           }
@@ -153,8 +153,8 @@ asio::awaitable<void> SmtpConnection::pump() {
           break;
         }
         case smtp::ClientAction::Kind::StartTls: {
-          io.tls = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(io.socket,
-                                                                               *options_.tls);
+          io.tls =
+              std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(io.socket, *options_.tls);
           io.timer.expires_after(options_.timeouts.tls_handshake);
           auto r = co_await (
               io.tls->async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable) ||
@@ -224,7 +224,8 @@ asio::awaitable<TransactionOutcome> SmtpConnection::deliver(smtp::Transaction tr
   if (done_) co_return std::move(*done_);
   TransactionOutcome out;  // the session closed without a verdict: defer everyone
   smtp::RecipientResult r;
-  r.reply = smtp::make_reply(451, "4.4.2", close_failure_ ? close_failure_->message : "lost connection");
+  r.reply =
+      smtp::make_reply(451, "4.4.2", close_failure_ ? close_failure_->message : "lost connection");
   r.stage = close_failure_ ? close_failure_->stage : "connect";
   r.local = true;
   out.results.assign(n, r);

@@ -22,9 +22,9 @@ namespace mxkit::delivery {
 // RFC 5321 §4.5.3.2 and its minimums; connect is ours (Postfix: smtp_connect_timeout 30s).
 struct SmtpTimeouts {
   std::chrono::milliseconds connect{std::chrono::seconds(30)};
-  std::chrono::milliseconds greeting{std::chrono::minutes(5)};  // §4.5.3.2.1 initial 220
-  std::chrono::milliseconds command{std::chrono::minutes(5)};   // EHLO, STARTTLS, MAIL, RCPT, RSET
-  std::chrono::milliseconds data_init{std::chrono::minutes(2)};   // §4.5.3.2.4 the 354
+  std::chrono::milliseconds greeting{std::chrono::minutes(5)};   // §4.5.3.2.1 initial 220
+  std::chrono::milliseconds command{std::chrono::minutes(5)};    // EHLO, STARTTLS, MAIL, RCPT, RSET
+  std::chrono::milliseconds data_init{std::chrono::minutes(2)};  // §4.5.3.2.4 the 354
   std::chrono::milliseconds data_block{std::chrono::minutes(3)};  // §4.5.3.2.5 each write
   std::chrono::milliseconds data_end{std::chrono::minutes(10)};   // §4.5.3.2.6 after "."
   std::chrono::milliseconds tls_handshake{std::chrono::minutes(1)};

@@ -89,8 +89,7 @@ std::string dsn_of(const smtp::Reply& reply) {
 void quit_later(asio::any_io_executor executor, std::unique_ptr<SmtpConnection> c) {
   if (!c) return;
   asio::co_spawn(
-      executor,
-      [c = std::move(c)]() mutable -> asio::awaitable<void> { co_await c->quit(); },
+      executor, [c = std::move(c)]() mutable -> asio::awaitable<void> { co_await c->quit(); },
       asio::detached);
 }
 
@@ -141,10 +140,10 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpCourier::deliver(DeliveryRequ
     for (std::size_t i = 0; i < n; ++i) {
       const auto& o = out[i];
       // Postfix's form: "status=bounced (host X said: 550 ... (in reply to RCPT))".
-      const std::string why = !o.remote || o.status == RecipientOutcome::Status::Sent
-                                  ? o.reply
-                                  : fmt::format("host {} said: {} (in reply to {})", o.relay,
-                                                o.reply, o.stage);
+      const std::string why =
+          !o.remote || o.status == RecipientOutcome::Status::Sent
+              ? o.reply
+              : fmt::format("host {} said: {} (in reply to {})", o.relay, o.reply, o.stage);
       s->log(fmt::format("{}: to=<{}>, relay={}, delay={:.2f}, dsn={}, status={} ({})",
                          request.queue_id, request.recipients[i], o.relay, elapsed(), o.dsn,
                          status_name(o.status), why));
@@ -203,9 +202,9 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpCourier::deliver(DeliveryRequ
       }
       ++tried;
       ++s->stats.connections;
-      auto opened = co_await SmtpConnection::open(s->executor,
-                                                  asio::ip::tcp::endpoint(hop.address, hop.port),
-                                                  hop.name, s->options.connection);
+      auto opened =
+          co_await SmtpConnection::open(s->executor, asio::ip::tcp::endpoint(hop.address, hop.port),
+                                        hop.name, s->options.connection);
       if (!opened && opened.error().kind == ConnectFailure::Kind::Tls) {
         // Opportunistic TLS (RFC 7435; Postfix's "may"): a failed handshake is retried in
         // plaintext rather than holding the mail back.

@@ -27,15 +27,15 @@
 namespace mxkit::delivery {
 
 struct CourierOptions {
-  ConnectionOptions connection;           // HELO name, TLS, RFC 5321 timeouts
-  std::uint16_t smtp_port = 25;           // of every MX (Postfix's smtp_tcp_port)
-  routing::RoutingOptions routing;        // --self, address preference
-  std::map<std::string, Relay> routes;    // lowercase domain → static next hop (--route)
-  std::optional<Relay> relayhost;         // every other domain (--relayhost)
-  std::size_t max_addresses = 5;          // addresses tried per delivery (Postfix: 5)
+  ConnectionOptions connection;         // HELO name, TLS, RFC 5321 timeouts
+  std::uint16_t smtp_port = 25;         // of every MX (Postfix's smtp_tcp_port)
+  routing::RoutingOptions routing;      // --self, address preference
+  std::map<std::string, Relay> routes;  // lowercase domain → static next hop (--route)
+  std::optional<Relay> relayhost;       // every other domain (--relayhost)
+  std::size_t max_addresses = 5;        // addresses tried per delivery (Postfix: 5)
   std::chrono::milliseconds dead_host_memory{std::chrono::seconds(30)};
-  std::size_t per_destination_limit = 20;   // concurrent deliveries per domain
-  std::size_t total_limit = 100;            // concurrent deliveries overall
+  std::size_t per_destination_limit = 20;  // concurrent deliveries per domain
+  std::size_t total_limit = 100;           // concurrent deliveries overall
   std::chrono::milliseconds connection_idle{std::chrono::seconds(2)};  // cached connection
   std::uint32_t connection_reuse_limit = 100;  // transactions per connection
   std::function<void(std::string_view)> log;   // one line per attempt; stderr when unset
@@ -55,11 +55,11 @@ struct DeliveryRequest {
 
 struct RecipientOutcome {
   enum class Status : std::uint8_t { Sent, Deferred, Bounced } status = Status::Deferred;
-  std::string dsn;     // RFC 3463: "2.0.0", "5.1.1", "4.4.1"
-  std::string reply;   // "250 2.0.0 Ok: queued as X", or "connect to ...: Connection refused"
-  std::string relay;   // "mx.example.test[192.0.2.1]:25", or "none"
-  bool remote = false; // `reply` is the remote server's (DSN Diagnostic-Code: smtp; ...)
-  std::string stage;   // remote: what it answered ("RCPT", "end of data", "MAIL")
+  std::string dsn;      // RFC 3463: "2.0.0", "5.1.1", "4.4.1"
+  std::string reply;    // "250 2.0.0 Ok: queued as X", or "connect to ...: Connection refused"
+  std::string relay;    // "mx.example.test[192.0.2.1]:25", or "none"
+  bool remote = false;  // `reply` is the remote server's (DSN Diagnostic-Code: smtp; ...)
+  std::string stage;    // remote: what it answered ("RCPT", "end of data", "MAIL")
 };
 std::string_view status_name(RecipientOutcome::Status status);  // "sent", "deferred", "bounced"
 
@@ -77,9 +77,9 @@ class SmtpCourier {
   asio::awaitable<void> close_idle();
 
   struct Stats {
-    std::uint64_t connections = 0;     // opened
-    std::uint64_t reused = 0;          // transactions on a cached connection
-    std::uint64_t dead_skips = 0;      // addresses skipped as remembered dead
+    std::uint64_t connections = 0;  // opened
+    std::uint64_t reused = 0;       // transactions on a cached connection
+    std::uint64_t dead_skips = 0;   // addresses skipped as remembered dead
   };
   Stats stats() const;
 

@@ -25,11 +25,6 @@ std::string_view first_word(std::string_view line) {
   return end == std::string_view::npos ? line : line.substr(0, end);
 }
 
-RecipientResult::Kind kind_of(const Reply& reply) {
-  if (reply.positive()) return RecipientResult::Kind::Delivered;
-  return reply.permanent() ? RecipientResult::Kind::Permanent : RecipientResult::Kind::Transient;
-}
-
 SessionFailure::Kind failure_kind(const Reply& reply) {
   return reply.permanent() ? SessionFailure::Kind::Permanent : SessionFailure::Kind::Transient;
 }

@@ -48,8 +48,8 @@ struct Transaction {
 // The outcome for one recipient, RFC 5321 §4.2 classes.
 struct RecipientResult {
   enum class Kind : std::uint8_t { Delivered, Transient, Permanent } kind = Kind::Transient;
-  Reply reply;       // the server's reply that decided it (RCPT's, or the one after DATA)
-  std::string stage; // "RCPT", "DATA", "end of data", "MAIL", "EHLO", "connect"...
+  Reply reply;         // the server's reply that decided it (RCPT's, or the one after DATA)
+  std::string stage;   // "RCPT", "DATA", "end of data", "MAIL", "EHLO", "connect"...
   bool local = false;  // made up by the client (SIZE refusal, lost connection): no server said it
 };
 
@@ -57,9 +57,9 @@ struct RecipientResult {
 // the courier to try the next address (RFC 5321 §5.1).
 struct SessionFailure {
   enum class Kind : std::uint8_t { Transient, Permanent } kind = Kind::Transient;
-  std::string stage;       // "greeting", "EHLO", "STARTTLS", "MAIL", "reading reply"...
+  std::string stage;  // "greeting", "EHLO", "STARTTLS", "MAIL", "reading reply"...
   std::optional<Reply> reply;
-  std::string message;     // "421 4.7.0 too busy" or "malformed reply: ..."
+  std::string message;  // "421 4.7.0 too busy" or "malformed reply: ..."
 };
 
 struct ClientAction {
@@ -92,14 +92,24 @@ class ClientSession {
   bool tls_active() const { return tls_active_; }
   bool offers(std::string_view extension) const;  // "PIPELINING", "STARTTLS", "SIZE", ...
   std::size_t server_size_limit() const { return size_limit_; }  // 0: none announced
-  const std::vector<std::string>& transcript() const { return transcript_; }  // "C: MAIL FROM:<a>", "S: 250 ..."
+  const std::vector<std::string>& transcript() const {
+    return transcript_;
+  }  // "C: MAIL FROM:<a>", "S: 250 ..."
   // What the session waits for now ("greeting", "MAIL", "end of data", "idle"...): the courier
   // picks the RFC 5321 §4.5.3.2 timeout by it.
   std::string_view stage() const;
 
  private:
   enum class Phase : std::uint8_t {
-    Greeting, Ehlo, Helo, StartTls, TlsHandshake, Ready, Transaction, Quitting, Closed
+    Greeting,
+    Ehlo,
+    Helo,
+    StartTls,
+    TlsHandshake,
+    Ready,
+    Transaction,
+    Quitting,
+    Closed
   };
   // A reply the transaction waits for, in the order the commands went out (RFC 2920 §3.1).
   struct Expect {
@@ -110,9 +120,9 @@ class ClientSession {
     Transaction transaction;
     std::vector<std::optional<RecipientResult>> results;
     std::vector<bool> accepted;
-    std::vector<std::string> unsent;      // commands not yet written (no PIPELINING)
+    std::vector<std::string> unsent;        // commands not yet written (no PIPELINING)
     std::optional<SessionFailure> failure;  // MAIL (or RSET) refused
-    bool discard_data = false;            // 354 although nobody was accepted: send an empty body
+    bool discard_data = false;              // 354 although nobody was accepted: send an empty body
   };
 
   void on_reply(Reply reply);
