@@ -24,6 +24,7 @@
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
 #include "auth/zone_journals.hpp"
+#include "core/log.hpp"
 #include "net/endpoint.hpp"
 #include "net/listen.hpp"
 #include "dns/message.hpp"
@@ -81,7 +82,7 @@ core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSo
 
 namespace {
 
-void log(const std::string& line) { std::fprintf(stderr, "mxkit serve: %s\n", line.c_str()); }
+void log(const std::string& line) { core::log_line("mxkit serve", line); }
 
 // The zone set all workers answer from. A reload replaces the pointer and bumps the generation;
 // each worker keeps its own reference and swaps it when it sees a new generation, so the hot

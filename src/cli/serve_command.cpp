@@ -1,14 +1,20 @@
-// `mxkit serve --dns-listen ADDR:PORT --zone ORIGIN=FILE ...`: the authoritative server.
+// `mxkit serve`: the authoritative DNS server (--dns-listen, --zone ...) and the mail server
+// (--smtp-listen, --spool, ...), either or both in one process.
 #include "cli/serve_command.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
 #include "auth/server.hpp"
 #include "cli/serve_config.hpp"
+#include "cli/serve_mail.hpp"
 
 namespace mxkit::cli {
 
@@ -27,15 +33,41 @@ struct ServeOptions {
   std::uint32_t rate_limit = 0;
   bool rotate = false;
   std::uint16_t max_udp_payload = 1232;
+  MailOptions mail;
+  bool mail_given = false;  // any SMTP option on the command line
 };
 
-int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones) {
-  auth::DnsServer server(std::move(options), std::move(zones));
-  if (auto started = server.start(); !started) {
-    std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
-    return 1;
+// Runs the roles given until SIGINT or SIGTERM. With DNS, its server takes the signals (and
+// SIGHUP reloads the zones); the mail role alone waits for them here.
+int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns,
+          std::optional<MailOptions> mail) {
+  std::unique_ptr<auth::DnsServer> dns_server;
+  if (dns) {
+    dns_server = std::make_unique<auth::DnsServer>(std::move(dns->first), std::move(dns->second));
+    if (auto started = dns_server->start(); !started) {
+      std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
+      return 1;
+    }
   }
-  server.run();
+  std::unique_ptr<MailService> mail_service;
+  if (mail) {
+    mail_service = std::make_unique<MailService>(std::move(*mail));
+    if (auto started = mail_service->start(); !started) {
+      std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
+  if (dns_server) {
+    dns_server->run();
+  } else {
+    asio::io_context control(1);
+    asio::signal_set signals(control, SIGINT, SIGTERM);
+    signals.async_wait([](const std::error_code& ec, int signal) {
+      if (!ec) log_serve("stopping on signal " + std::to_string(signal));
+    });
+    control.run();
+  }
+  if (mail_service) mail_service->stop();
   return 0;
 }
 
@@ -46,23 +78,53 @@ int run_serve(const ServeOptions& o) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
+    if (o.mail_given) {
+      std::fprintf(stderr, "mxkit serve: give either --config or the SMTP options, not both\n");
+      return 2;
+    }
     auto config = load_serve_config(o.config);
     if (!config) {
       std::fprintf(stderr, "mxkit serve: %s\n", config.error().message.c_str());
       return 2;
     }
-    return serve(std::move(config->dns), std::move(config->zones));
+    std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns;
+    if (config->has_dns) dns.emplace(std::move(config->dns), std::move(config->zones));
+    return serve(std::move(dns), std::move(config->mail));
+  }
+  std::optional<MailOptions> mail;
+  if (o.mail_given) {
+    // Checked before anything starts, so a typo never leaves a half-started server.
+    auto checked = make_smtp_options(o.mail);
+    if (checked) {
+      auto policy = make_policy_config(o.mail);
+      if (policy) {
+        auto made = mta::AcceptancePolicy::make(*policy);
+        if (!made) checked = tl::unexpected(made.error());
+      } else {
+        checked = tl::unexpected(policy.error());
+      }
+    }
+    if (!checked) {
+      std::fprintf(stderr, "mxkit serve: %s\n", checked.error().message.c_str());
+      return 2;
+    }
+    mail = o.mail;
+    if (o.listen.empty() && o.zones.empty() && o.secondaries.empty())
+      return serve(std::nullopt, std::move(mail));
   }
   if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
-    std::fprintf(stderr, "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
-                         " or --secondary ORIGIN=ADDRESS:PORT\n");
+    std::fprintf(
+        stderr,
+        "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
+        " or --secondary ORIGIN=ADDRESS:PORT, or --smtp-listen ADDRESS:PORT and --spool DIR\n");
     return 2;
   }
   auth::ServerOptions options;
   for (const auto& text : o.listen) {
     auto address = auth::parse_listen_address(text);
     if (!address) {
-      std::fprintf(stderr, "mxkit serve: --dns-listen %s: %s\n", text.c_str(), address.error().message.c_str());
+      std::fprintf(stderr, "mxkit serve: --dns-listen %s: %s\n", text.c_str(),
+                   address.error().message.c_str());
       return 2;
     }
     options.listen.push_back(*address);
@@ -78,7 +140,8 @@ int run_serve(const ServeOptions& o) {
     if (origin_text.back() != '.') origin_text.push_back('.');
     auto origin = dns::Name::from_text(origin_text);
     if (!origin) {
-      std::fprintf(stderr, "mxkit serve: --zone %s: %s\n", text.c_str(), origin.error().message.c_str());
+      std::fprintf(stderr, "mxkit serve: --zone %s: %s\n", text.c_str(),
+                   origin.error().message.c_str());
       return 2;
     }
     zones.push_back({*origin, text.substr(eq + 1), {}});
@@ -86,29 +149,36 @@ int run_serve(const ServeOptions& o) {
   for (const auto& text : o.secondaries) {
     auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
-      std::fprintf(stderr, "mxkit serve: --secondary %s: expected ORIGIN=ADDRESS:PORT\n", text.c_str());
+      std::fprintf(stderr, "mxkit serve: --secondary %s: expected ORIGIN=ADDRESS:PORT\n",
+                   text.c_str());
       return 2;
     }
     std::string origin_text = text.substr(0, eq);
     if (origin_text.back() != '.') origin_text.push_back('.');
     auto origin = dns::Name::from_text(origin_text);
     if (!origin) {
-      std::fprintf(stderr, "mxkit serve: --secondary %s: %s\n", text.c_str(), origin.error().message.c_str());
+      std::fprintf(stderr, "mxkit serve: --secondary %s: %s\n", text.c_str(),
+                   origin.error().message.c_str());
       return 2;
     }
     auto primary = auth::parse_listen_address(text.substr(eq + 1));
     if (!primary) {
-      std::fprintf(stderr, "mxkit serve: --secondary %s: %s\n", text.c_str(), primary.error().message.c_str());
+      std::fprintf(stderr, "mxkit serve: --secondary %s: %s\n", text.c_str(),
+                   primary.error().message.c_str());
       return 2;
     }
     // The same zone given twice takes both primaries, tried in order.
-    auto same = std::find_if(zones.begin(), zones.end(), [&](const auth::ZoneSource& z) { return z.origin == *origin; });
+    auto same = std::find_if(zones.begin(), zones.end(),
+                             [&](const auth::ZoneSource& z) { return z.origin == *origin; });
     if (same != zones.end() && same->primaries.empty()) {
-      std::fprintf(stderr, "mxkit serve: --secondary %s: the zone is also given with --zone\n", text.c_str());
+      std::fprintf(stderr, "mxkit serve: --secondary %s: the zone is also given with --zone\n",
+                   text.c_str());
       return 2;
     }
-    if (same != zones.end()) same->primaries.push_back(*primary);
-    else zones.push_back({*origin, {}, {*primary}});
+    if (same != zones.end())
+      same->primaries.push_back(*primary);
+    else
+      zones.push_back({*origin, {}, {*primary}});
   }
   if (zones.empty()) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
@@ -117,7 +187,8 @@ int run_serve(const ServeOptions& o) {
   for (const auto& text : o.allow_transfer) {
     auto prefix = auth::AddressPrefix::parse(text);
     if (!prefix) {
-      std::fprintf(stderr, "mxkit serve: --allow-transfer %s: %s\n", text.c_str(), prefix.error().message.c_str());
+      std::fprintf(stderr, "mxkit serve: --allow-transfer %s: %s\n", text.c_str(),
+                   prefix.error().message.c_str());
       return 2;
     }
     options.transfer_allow.push_back(*prefix);
@@ -125,7 +196,8 @@ int run_serve(const ServeOptions& o) {
   for (const auto& text : o.notify) {
     auto address = auth::parse_listen_address(text);
     if (!address) {
-      std::fprintf(stderr, "mxkit serve: --notify %s: %s\n", text.c_str(), address.error().message.c_str());
+      std::fprintf(stderr, "mxkit serve: --notify %s: %s\n", text.c_str(),
+                   address.error().message.c_str());
       return 2;
     }
     options.notify.push_back({address->host, address->port});
@@ -136,35 +208,53 @@ int run_serve(const ServeOptions& o) {
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
-  return serve(std::move(options), std::move(zones));
+  return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail));
 }
 
 }  // namespace
 
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServeOptions>();
-  auto* serve = app.add_subcommand("serve", "Run the authoritative DNS server");
+  auto* serve =
+      app.add_subcommand("serve", "Run the authoritative DNS server, the SMTP server, or both");
   serve->add_option("--config", o->config, "TOML configuration (docs/config.md)");
-  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)");
+  serve->add_option("--dns-listen", o->listen,
+                    "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)");
   serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)");
   serve->add_option("--allow-transfer", o->allow_transfer,
                     "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
-  serve->add_option("--notify", o->notify,
-                    "Secondary to send NOTIFY to when a reload changes a zone, ADDRESS[:PORT] (repeatable)");
-  serve->add_option("--secondary", o->secondaries,
-                    "Zone to take from a primary by IXFR/AXFR, ORIGIN=ADDRESS:PORT (repeatable; a zone given "
-                    "twice has two primaries)");
+  serve->add_option(
+      "--notify", o->notify,
+      "Secondary to send NOTIFY to when a reload changes a zone, ADDRESS[:PORT] (repeatable)");
+  serve->add_option(
+      "--secondary", o->secondaries,
+      "Zone to take from a primary by IXFR/AXFR, ORIGIN=ADDRESS:PORT (repeatable; a zone given "
+      "twice has two primaries)");
   serve->add_option("--journal-dir", o->journal_dir,
                     "Folder for the IXFR journals (default: ZONEFILE.jnl beside each zone file)");
-  serve->add_option("--journal-changes", o->journal_changes, "Changes kept per zone for IXFR (default 100)")
+  serve
+      ->add_option("--journal-changes", o->journal_changes,
+                   "Changes kept per zone for IXFR (default 100)")
       ->check(CLI::Range(1, 100000));
   serve->add_option("--rate-limit", o->rate_limit,
                     "UDP responses per second per client network and answer (0: off, the default)");
-  serve->add_option("--workers", o->workers, "Worker threads (default 1)")->check(CLI::Range(1, 64));
-  serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
-  serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")
+  serve->add_option("--workers", o->workers, "Worker threads (default 1)")
+      ->check(CLI::Range(1, 64));
+  serve->add_flag("--rotate-addresses", o->rotate,
+                  "Rotate the order of A/AAAA records between answers");
+  serve
+      ->add_option("--max-udp-payload", o->max_udp_payload,
+                   "Largest UDP response and the EDNS size offered (default 1232)")
       ->check(CLI::Range(512, 65535));
-  serve->callback([o, &exit_code] { exit_code = run_serve(*o); });
+  add_mail_options(*serve, o->mail);
+  serve->callback([o, serve, &exit_code] {
+    for (const char* name :
+         {"--smtp-listen", "--hostname", "--spool", "--local-domain", "--mailbox", "--maildir-root",
+          "--relay-from", "--alias", "--tls-cert", "--tls-key", "--max-message-size",
+          "--max-recipients", "--max-connections", "--smtp-timeout", "--no-sender-check"})
+      o->mail_given |= serve->count(name) > 0;
+    exit_code = run_serve(*o);
+  });
 }
 
 }  // namespace mxkit::cli

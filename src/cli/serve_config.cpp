@@ -2,70 +2,14 @@
 // (a typo must not silently fall back to a default).
 #include "cli/serve_config.hpp"
 
-#include <set>
 #include <string>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "cli/toml_fields.hpp"
+
 namespace mxkit::cli {
-
-namespace {
-
-std::string where(const std::filesystem::path& file, const toml::node& node) {
-  const auto& source = node.source();
-  return fmt::format("{}:{}:{}", file.string(), source.begin.line, source.begin.column);
-}
-
-core::Result<void> only_known_keys(const std::filesystem::path& file, const toml::table& table,
-                                   std::string_view section, std::set<std::string_view> known) {
-  for (const auto& [key, value] : table)
-    if (!known.contains(key.str()))
-      return core::fail(fmt::format("{}: unknown key \"{}\" in [{}]", where(file, value), key.str(), section));
-  return {};
-}
-
-template <class T>
-core::Result<T> integer(const std::filesystem::path& file, const toml::node& node, std::string_view key,
-                        std::int64_t min, std::int64_t max) {
-  auto v = node.value<std::int64_t>();
-  if (!node.is_integer() || !v || *v < min || *v > max)
-    return core::fail(fmt::format("{}: {} must be a whole number from {} to {}", where(file, node), key, min, max));
-  return static_cast<T>(*v);
-}
-
-// Reads an optional integer key into `target`, within [min, max].
-template <class T>
-core::Result<void> read_integer(const std::filesystem::path& file, const toml::table& table, std::string_view key,
-                                std::int64_t min, std::int64_t max, T& target) {
-  const toml::node* n = table.get(key);
-  if (!n) return {};
-  auto v = integer<T>(file, *n, key, min, max);
-  if (!v) return tl::unexpected(v.error());
-  target = *v;
-  return {};
-}
-
-// Reads an optional list of strings, each through `parse` (which returns a core::Result), into
-// `out`; an element that is not a string or does not parse names its place.
-template <class Parse, class Out>
-core::Result<void> read_strings(const std::filesystem::path& file, const toml::table& table, std::string_view key,
-                                std::string_view what, Parse parse, Out& out) {
-  const toml::node* n = table.get(key);
-  if (!n) return {};
-  const toml::array* list = n->as_array();
-  if (!list) return core::fail(fmt::format("{}: {} must be a list of {}", where(file, *n), key, what));
-  for (const auto& item : *list) {
-    auto text = item.value<std::string>();
-    if (!text) return core::fail(fmt::format("{}: {} holds {}, as strings", where(file, item), key, what));
-    auto value = parse(*text);
-    if (!value) return core::fail(fmt::format("{}: {}: {}", where(file, item), key, value.error().message));
-    out.push_back(*value);
-  }
-  return {};
-}
-
-}  // namespace
 
 core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   toml::table root;
@@ -73,32 +17,49 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
     const auto& source = e.source();
-    return core::fail(fmt::format("{}:{}:{}: {}", file.string(), source.begin.line, source.begin.column,
-                                  e.description()));
+    return core::fail(fmt::format("{}:{}:{}: {}", file.string(), source.begin.line,
+                                  source.begin.column, e.description()));
   }
   ServeConfig config;
-  if (auto r = only_known_keys(file, root, "top level", {"dns"}); !r) return tl::unexpected(r.error());
+  if (auto r = only_known_keys(file, root, "top level", {"dns", "smtp"}); !r)
+    return tl::unexpected(r.error());
+  if (const toml::node* smtp = root.get("smtp")) {
+    if (!smtp->as_table())
+      return core::fail(fmt::format("{}: smtp must be a [smtp] section", where(file, *smtp)));
+    auto mail = read_smtp_section(file, *smtp->as_table());
+    if (!mail) return tl::unexpected(mail.error());
+    config.mail = std::move(*mail);
+  }
   const toml::table* dns = root["dns"].as_table();
-  if (!dns) return core::fail(fmt::format("{}: no [dns] section: nothing to serve", file.string()));
-  if (auto r = only_known_keys(file, *dns, "dns",
-                               {"listen", "workers", "rotate_addresses", "max_udp_payload",
-                                "tcp_idle_timeout", "max_tcp_connections", "allow_transfer", "notify", "rate_limit",
-                                "rate_limit_slip", "journal_dir", "journal_changes", "journal_size", "zone"});
+  if (!dns && config.mail) return config;
+  if (!dns)
+    return core::fail(
+        fmt::format("{}: no [dns] or [smtp] section: nothing to serve", file.string()));
+  config.has_dns = true;
+  if (auto r = only_known_keys(
+          file, *dns, "dns",
+          {"listen", "workers", "rotate_addresses", "max_udp_payload", "tcp_idle_timeout",
+           "max_tcp_connections", "allow_transfer", "notify", "rate_limit", "rate_limit_slip",
+           "journal_dir", "journal_changes", "journal_size", "zone"});
       !r)
     return tl::unexpected(r.error());
 
   auto& d = config.dns;
-  if (auto r = read_strings(file, *dns, "listen", "\"ADDRESS:PORT\" strings", auth::parse_listen_address, d.listen); !r)
+  if (auto r = read_strings(file, *dns, "listen", "\"ADDRESS:PORT\" strings",
+                            auth::parse_listen_address, d.listen);
+      !r)
     return tl::unexpected(r.error());
   if (d.listen.empty())
-    return core::fail(fmt::format("{}: [dns] listen must be a list of \"ADDRESS:PORT\" strings", file.string()));
+    return core::fail(
+        fmt::format("{}: [dns] listen must be a list of \"ADDRESS:PORT\" strings", file.string()));
   std::int64_t idle_seconds = 10;
-  for (auto r : {read_integer(file, *dns, "workers", 1, 64, d.workers),
-                 read_integer(file, *dns, "max_udp_payload", 512, 65535, d.answer.max_udp_payload),
-                 read_integer(file, *dns, "tcp_idle_timeout", 1, 3600, idle_seconds),
-                 read_integer(file, *dns, "max_tcp_connections", 1, 100000, d.max_tcp_connections),
-                 read_integer(file, *dns, "rate_limit", 0, 1000000, d.rate_limit.responses_per_second),
-                 read_integer(file, *dns, "rate_limit_slip", 0, 10, d.rate_limit.slip)})
+  for (auto r :
+       {read_integer(file, *dns, "workers", 1, 64, d.workers),
+        read_integer(file, *dns, "max_udp_payload", 512, 65535, d.answer.max_udp_payload),
+        read_integer(file, *dns, "tcp_idle_timeout", 1, 3600, idle_seconds),
+        read_integer(file, *dns, "max_tcp_connections", 1, 100000, d.max_tcp_connections),
+        read_integer(file, *dns, "rate_limit", 0, 1000000, d.rate_limit.responses_per_second),
+        read_integer(file, *dns, "rate_limit_slip", 0, 10, d.rate_limit.slip)})
     if (!r) return tl::unexpected(r.error());
   d.tcp_idle_timeout = std::chrono::seconds(idle_seconds);
   std::int64_t journal_mib = static_cast<std::int64_t>(d.journal.max_bytes >> 20);
@@ -108,16 +69,18 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   d.journal.max_bytes = static_cast<std::size_t>(journal_mib) << 20;
   if (const auto* n = dns->get("journal_dir")) {
     auto text = n->value<std::string>();
-    if (!text || text->empty()) return core::fail(fmt::format("{}: journal_dir must be a folder name", where(file, *n)));
+    if (!text || text->empty())
+      return core::fail(fmt::format("{}: journal_dir must be a folder name", where(file, *n)));
     d.journal_dir = *text;
     if (d.journal_dir.is_relative()) d.journal_dir = file.parent_path() / d.journal_dir;
   }
   if (const auto* n = dns->get("rotate_addresses")) {
-    if (!n->is_boolean()) return core::fail(fmt::format("{}: rotate_addresses must be true or false", where(file, *n)));
+    if (!n->is_boolean())
+      return core::fail(fmt::format("{}: rotate_addresses must be true or false", where(file, *n)));
     d.answer.rotate_addresses = *n->value<bool>();
   }
-  if (auto r = read_strings(file, *dns, "allow_transfer", "addresses or prefixes", auth::AddressPrefix::parse,
-                            d.transfer_allow);
+  if (auto r = read_strings(file, *dns, "allow_transfer", "addresses or prefixes",
+                            auth::AddressPrefix::parse, d.transfer_allow);
       !r)
     return tl::unexpected(r.error());
   auto notify_target = [](std::string_view text) -> core::Result<auth::NotifyTarget> {
@@ -125,7 +88,9 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     if (!address) return tl::unexpected(address.error());
     return auth::NotifyTarget{address->host, address->port};
   };
-  if (auto r = read_strings(file, *dns, "notify", "\"ADDRESS[:PORT]\" strings", notify_target, d.notify); !r)
+  if (auto r =
+          read_strings(file, *dns, "notify", "\"ADDRESS[:PORT]\" strings", notify_target, d.notify);
+      !r)
     return tl::unexpected(r.error());
   const toml::node* zones = dns->get("zone");
   const toml::array* list = zones ? zones->as_array() : nullptr;
@@ -134,7 +99,8 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   const auto folder = file.parent_path();
   for (const auto& item : *list) {
     const toml::table* zone = item.as_table();
-    if (!zone) return core::fail(fmt::format("{}: [[dns.zone]] entries are tables", where(file, item)));
+    if (!zone)
+      return core::fail(fmt::format("{}: [[dns.zone]] entries are tables", where(file, item)));
     if (auto r = only_known_keys(file, *zone, "dns.zone", {"origin", "file", "primary"}); !r)
       return tl::unexpected(r.error());
     auto origin_text = (*zone)["origin"].value<std::string>();
@@ -144,24 +110,29 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     if (const toml::node* p = zone->get("primary")) {
       if (auto one = p->value<std::string>()) {
         auto address = auth::parse_listen_address(*one);
-        if (!address) return core::fail(fmt::format("{}: primary: {}", where(file, *p), address.error().message));
+        if (!address)
+          return core::fail(
+              fmt::format("{}: primary: {}", where(file, *p), address.error().message));
         primaries.push_back(*address);
-      } else if (auto r = read_strings(file, *zone, "primary", "\"ADDRESS:PORT\" strings", auth::parse_listen_address,
-                                       primaries);
+      } else if (auto r = read_strings(file, *zone, "primary", "\"ADDRESS:PORT\" strings",
+                                       auth::parse_listen_address, primaries);
                  !r) {
         return tl::unexpected(r.error());
       }
-      if (primaries.empty()) return core::fail(fmt::format("{}: primary lists no address", where(file, *p)));
+      if (primaries.empty())
+        return core::fail(fmt::format("{}: primary lists no address", where(file, *p)));
     }
     if (!origin_text || (!path && primaries.empty()))
-      return core::fail(fmt::format("{}: a zone needs origin = \"NAME\" and file = \"PATH\" (or primary = "
-                                    "\"ADDRESS:PORT\" for a secondary)", where(file, item)));
+      return core::fail(
+          fmt::format("{}: a zone needs origin = \"NAME\" and file = \"PATH\" (or primary = "
+                      "\"ADDRESS:PORT\" for a secondary)",
+                      where(file, item)));
     std::string absolute = *origin_text;
     if (absolute.empty() || absolute.back() != '.') absolute.push_back('.');
     auto origin = dns::Name::from_text(absolute);
     if (!origin)
-      return core::fail(fmt::format("{}: origin \"{}\": {}", where(file, *zone->get("origin")), *origin_text,
-                                    origin.error().message));
+      return core::fail(fmt::format("{}: origin \"{}\": {}", where(file, *zone->get("origin")),
+                                    *origin_text, origin.error().message));
     std::filesystem::path zone_file = path ? *path : std::string();
     if (!zone_file.empty() && zone_file.is_relative()) zone_file = folder / zone_file;
     config.zones.push_back({*origin, zone_file, std::move(primaries)});

@@ -164,6 +164,12 @@ void QueueRunner::dispatch(Entry& entry) {
       });
     });
   }
+  if (entry.in_flight == 0 && message.finished()) {
+    // Nothing to deliver (recovered after its last round): only the bounce may be owed.
+    send_bounce(entry);
+    record(entry);
+    return;
+  }
   if (entry.in_flight == 0) {
     // Nothing a courier could take now (remote recipients without a courier): look again later.
     scheduler_.schedule(message.id, queue::Clock::now() + options_.retry.base);
@@ -218,6 +224,13 @@ void QueueRunner::finish_round(Entry& entry) {
     }
   }
   send_bounce(entry);
+  record(entry);
+}
+
+void QueueRunner::record(Entry& entry) {
+  auto& message = entry.message;
+  const auto id = message.id;
+  const auto now = queue::Clock::now();
   // The record is fsynced before the message leaves memory (or is scheduled again): a crash
   // now redelivers at most what the Maildir courier then finds already written.
   if (auto updated = spool_.update(message); !updated) {
@@ -228,34 +241,27 @@ void QueueRunner::finish_round(Entry& entry) {
     return;
   }
   entry.recovered = false;
-  if (message.finished()) {
+  if (message.removable()) {
     scheduler_.cancel(id);
     entries_.erase(id);
     queued_ = entries_.size();
     return;
   }
-  scheduler_.schedule(id, message.next_attempt);
+  // Finished but a bounce still owed (it could not be queued): try again later.
+  scheduler_.schedule(id, message.finished() ? now + options_.retry.base : message.next_attempt);
   arm_timer();
 }
 
 void QueueRunner::send_bounce(Entry& entry) {
   auto& message = entry.message;
-  bool failed = false;
-  for (const auto& r : message.recipients)
-    failed |=
-        r.state == queue::RecipientState::Bounced || r.state == queue::RecipientState::Expired;
-  if (!failed || message.bounce_sent) return;
-  // Never a DSN about a DSN (RFC 3464 §4, RFC 5321 §4.5.5): a null sender gets none.
-  if (message.sender.empty()) {
-    message.bounce_sent = true;
-    log(fmt::format("{}: failed recipients, no bounce to the null sender", message.id));
-    return;
-  }
+  // Never a DSN about a DSN (RFC 3464 §2, RFC 5321 §6.1): bounce_needed() is false for <>.
+  if (message.bounce_sent || !message.bounce_needed()) return;
   queue::DsnOptions dsn_options;
   dsn_options.reporting_mta = options_.hostname;
   dsn_options.postmaster = "MAILER-DAEMON@" + options_.hostname;
   dsn_options.now = queue::Clock::now();
   dsn_options.boundary_seed = message.id;
+  dsn_options.lifetime = options_.retry.lifetime;
   queue::NewMessage bounce;
   bounce.recipients = {message.sender};
   bounce.content = queue::build_dsn(message, *entry.content, queue::DsnKind::Failure, dsn_options);

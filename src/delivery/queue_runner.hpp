@@ -76,6 +76,7 @@ class QueueRunner {
   void on_results(const queue::QueueId& id, std::vector<std::size_t> recipients,
                   std::vector<DeliveryResult> results);
   void finish_round(Entry& entry);
+  void record(Entry& entry);  // Spool::update, then drop or reschedule
   void send_bounce(Entry& entry);
   template <class F>
   auto on_runner(F f);  // runs f on the runner thread and waits for its result

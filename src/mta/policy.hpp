@@ -21,8 +21,9 @@ namespace mxkit::mta {
 struct PolicyConfig {
   std::vector<std::string> local_domains;  // "example.test"
   std::vector<std::string> mailboxes;      // "john.doe@example.test", "*@example.test"
-  std::vector<std::string> aliases;        // "postmaster@example.test=john.doe@example.test,x@y.test"
-  std::vector<net::AddressPrefix> relay_from;  // empty: nobody relays (the CLI defaults to loopback)
+  std::vector<std::string> aliases;  // "postmaster@example.test=john.doe@example.test,x@y.test"
+  std::vector<net::AddressPrefix>
+      relay_from;  // empty: nobody relays (the CLI defaults to loopback)
 };
 
 // The loopback prefixes, the default of --relay-from: 127.0.0.0/8 and ::1.
@@ -71,8 +72,8 @@ class AcceptancePolicy {
  private:
   std::vector<std::string> local_domains_;  // lowercase, in the order given
   std::set<std::string> domains_;
-  std::set<std::string> mailboxes_;         // lowercase "local@domain"
-  std::set<std::string> catch_all_;         // domains with "*@DOMAIN"
+  std::set<std::string> mailboxes_;                          // lowercase "local@domain"
+  std::set<std::string> catch_all_;                          // domains with "*@DOMAIN"
   std::map<std::string, std::vector<std::string>> aliases_;  // lowercase source → targets
   std::vector<net::AddressPrefix> relay_from_;
 };

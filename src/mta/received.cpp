@@ -1,9 +1,9 @@
 // The Received: header (see received.hpp).
 #include "mta/received.hpp"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include "queue/dsn.hpp"
 
 namespace mxkit::mta {
 
@@ -12,8 +12,10 @@ namespace {
 std::string sanitised(std::string_view text, std::size_t limit) {
   std::string out;
   for (unsigned char c : text.substr(0, limit)) {
-    if (c < 0x20 || c == 0x7f || c == '(' || c == ')') out += '?';
-    else out += static_cast<char>(c);
+    if (c < 0x20 || c == 0x7f || c == '(' || c == ')')
+      out += '?';
+    else
+      out += static_cast<char>(c);
   }
   return out.empty() ? std::string("unknown") : out;
 }
@@ -26,26 +28,17 @@ std::string with_protocol(const ReceivedInfo& info) {
   return name;
 }
 
-std::string rfc5322_date(std::chrono::system_clock::time_point time) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t t = std::chrono::system_clock::to_time_t(time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} +0000", kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon],
-                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 std::string received_header(const ReceivedInfo& info) {
   const bool v6 = info.client_address.find(':') != std::string::npos;
-  std::string out = fmt::format("Received: from {} ([{}{}])\r\n\tby {} (mxkit) with {}", sanitised(info.helo, 255),
-                                v6 ? "IPv6:" : "", info.client_address, info.hostname, with_protocol(info));
+  std::string out = fmt::format("Received: from {} ([{}{}])\r\n\tby {} (mxkit) with {}",
+                                sanitised(info.helo, 255), v6 ? "IPv6:" : "", info.client_address,
+                                info.hostname, with_protocol(info));
   if (!info.tls_version.empty())
-    out += fmt::format("\r\n\t(using {} with cipher {})", info.tls_version, sanitised(info.tls_cipher, 100));
+    out += fmt::format("\r\n\t(using {} with cipher {})", info.tls_version,
+                       sanitised(info.tls_cipher, 100));
   if (!info.recipient.empty()) out += fmt::format("\r\n\tfor <{}>", sanitised(info.recipient, 512));
   out += "; ";
-  out += rfc5322_date(info.time);
+  out += queue::rfc5322_date(info.time);
   out += "\r\n";
   return out;
 }

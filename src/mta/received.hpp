@@ -23,14 +23,11 @@ struct ReceivedInfo {
 // "SMTP", "ESMTP", "ESMTPS", "UTF8SMTP", "UTF8SMTPS" (RFC 3848 §1, RFC 6531 §3.7.3).
 std::string with_protocol(const ReceivedInfo& info);
 
-// RFC 5322 §3.3 date-time in UTC: "Sat, 05 Dec 2026 09:14:25 +0000".
-std::string rfc5322_date(std::chrono::system_clock::time_point time);
-
 // The whole header with its CRLF, folded with a tab (RFC 5322 §2.2.3):
 //   Received: from HELO ([IP])
 //   	by HOST (mxkit) with ESMTPS
 //   	(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)
-//   	for <rcpt@example.test>; Sat, 05 Dec 2026 09:14:25 +0000
+//   	for <rcpt@example.test>; Sat, 05 Dec 2026 09:14:25 +0000   (queue::rfc5322_date)
 // The HELO text is sanitised (no CR, LF or control characters, at most 255 octets) so a client
 // cannot forge header lines through it.
 std::string received_header(const ReceivedInfo& info);

@@ -9,21 +9,25 @@
 
 namespace mxkit::mta {
 
-SenderDomainChecker::SenderDomainChecker(asio::any_io_executor executor, resolver::ResolverConfig config)
+SenderDomainChecker::SenderDomainChecker(asio::any_io_executor executor,
+                                         resolver::ResolverConfig config)
     : resolver_(std::move(executor), std::move(config)) {}
 
 asio::awaitable<SenderDomainStatus> SenderDomainChecker::check(std::string domain) {
   const auto now = std::chrono::steady_clock::now();
-  if (auto it = cache_.find(domain); it != cache_.end() && it->second.expires > now) co_return it->second.status;
+  if (auto it = cache_.find(domain); it != cache_.end() && it->second.expires > now)
+    co_return it->second.status;
   auto name = dns::Name::from_text(domain + ".");
-  if (!name) co_return SenderDomainStatus::Accepts;  // the address parser let it through; nothing to ask
+  if (!name)
+    co_return SenderDomainStatus::Accepts;  // the address parser let it through; nothing to ask
   auto resolution = co_await resolver_.resolve(*name, dns::rrtype::MX);
   SenderDomainStatus status = SenderDomainStatus::Accepts;
   switch (resolution.status) {
     case resolver::Status::Answer: {
       const auto owner = routing::canonical_name(*name, resolution.cnames);
-      status = routing::read_mx_set(owner, resolution.records, 50, rng_).null_mx ? SenderDomainStatus::NullMx
-                                                                                 : SenderDomainStatus::Accepts;
+      status = routing::read_mx_set(owner, resolution.records, 50, rng_).null_mx
+                   ? SenderDomainStatus::NullMx
+                   : SenderDomainStatus::Accepts;
       break;
     }
     case resolver::Status::NoData: status = SenderDomainStatus::Accepts; break;  // implicit MX

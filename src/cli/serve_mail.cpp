@@ -1,0 +1,195 @@
+// The mail role of `mxkit serve` (see serve_mail.hpp).
+#include "cli/serve_mail.hpp"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "core/log.hpp"
+#include "delivery/control_server.hpp"
+#include "delivery/maildir.hpp"
+#include "delivery/queue_runner.hpp"
+#include "queue/control.hpp"
+#include "queue/spool.hpp"
+
+namespace mxkit::cli {
+
+void log_serve(const std::string& line) { core::log_line("mxkit serve", line); }
+
+namespace {
+
+std::string system_hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+}  // namespace
+
+core::Result<mta::PolicyConfig> make_policy_config(const MailOptions& o) {
+  mta::PolicyConfig config;
+  config.local_domains = o.local_domains;
+  config.mailboxes = o.mailboxes;
+  config.aliases = o.aliases;
+  if (o.relay_from.empty()) config.relay_from = mta::loopback_prefixes();
+  for (const auto& text : o.relay_from) {
+    auto prefix = net::AddressPrefix::parse(text);
+    if (!prefix)
+      return core::fail(fmt::format("--relay-from {}: {}", text, prefix.error().message));
+    config.relay_from.push_back(*prefix);
+  }
+  return config;
+}
+
+core::Result<mta::SmtpServerOptions> make_smtp_options(const MailOptions& o) {
+  mta::SmtpServerOptions out;
+  if (o.listen.empty()) return core::fail("the SMTP role needs --smtp-listen ADDRESS:PORT");
+  for (const auto& text : o.listen) {
+    auto endpoint = net::parse_endpoint(text, 25);
+    if (!endpoint) {
+      return core::fail(fmt::format("--smtp-listen {}: {}{}", text, endpoint.error().message,
+                                    text.find("::") != std::string::npos && !text.starts_with('[')
+                                        ? " (write IPv6 with a port as [::1]:25)"
+                                        : ""));
+    }
+    out.listen.push_back(*endpoint);
+  }
+  if (o.spool.empty()) return core::fail("the SMTP role needs --spool DIR");
+  if (!o.local_domains.empty() && o.maildir_root.empty())
+    return core::fail("local domains need --maildir-root DIR for their mailboxes");
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return core::fail("give both --tls-cert and --tls-key, or neither");
+  if (o.max_message_size < 1024)
+    return core::fail("--max-message-size must be at least 1024 octets");
+  if (o.max_recipients == 0) return core::fail("--max-recipients must be at least 1");
+  if (o.max_connections == 0) return core::fail("--max-connections must be at least 1");
+  out.session.hostname = o.hostname.empty() ? system_hostname() : o.hostname;
+  out.session.max_message_size = o.max_message_size;
+  out.session.max_recipients = o.max_recipients;
+  out.max_connections = o.max_connections;
+  out.timeout = std::chrono::seconds(o.timeout_seconds);
+  out.tls_cert = o.tls_cert;
+  out.tls_key = o.tls_key;
+  out.check_sender_domain = o.check_sender_domain;
+  if (o.check_sender_domain) {
+    auto resolver = make_resolver_config(o.resolver);
+    if (!resolver) return tl::unexpected(resolver.error());
+    out.resolver = std::move(*resolver);
+  }
+  return out;
+}
+
+MailService::MailService(MailOptions options) : options_(std::move(options)) {}
+
+MailService::~MailService() { stop(); }
+
+core::Result<void> MailService::start() {
+  auto smtp_options = make_smtp_options(options_);
+  if (!smtp_options) return tl::unexpected(smtp_options.error());
+  auto policy_config = make_policy_config(options_);
+  if (!policy_config) return tl::unexpected(policy_config.error());
+  auto policy = mta::AcceptancePolicy::make(*policy_config);
+  if (!policy) return tl::unexpected(policy.error());
+
+  auto spool = queue::Spool::open(options_.spool);
+  if (!spool)
+    return core::fail(fmt::format("spool {}: {}", options_.spool.string(), spool.error().message));
+  spool_ = std::move(*spool);
+  for (const auto& note : spool_->recovery_notes()) log_serve("spool: " + note);
+
+  delivery::QueueRunnerOptions runner_options;
+  runner_options.hostname = smtp_options->session.hostname;
+  runner_options.is_local = [domains = policy->local_domains()](std::string_view domain) {
+    return std::find(domains.begin(), domains.end(), domain) != domains.end();
+  };
+  runner_options.log = log_serve;
+  runner_ = std::make_unique<delivery::QueueRunner>(
+      *spool_, std::move(runner_options),
+      std::make_unique<delivery::MaildirCourier>(options_.maildir_root,
+                                                 smtp_options->session.hostname));
+
+  control_ = std::make_unique<delivery::ControlServer>(
+      io_, options_.spool / queue::kControlSocketName, *runner_, log_serve);
+  if (auto started = control_->start(); !started) return started;
+
+  auto* runner = runner_.get();
+  smtp_ = std::make_unique<mta::SmtpServer>(
+      io_, *smtp_options, std::move(*policy), *spool_,
+      [runner](const queue::Message& message, std::shared_ptr<const std::string> content) {
+        runner->submit(message, std::move(content));
+      },
+      log_serve);
+  if (auto started = smtp_->start(); !started) {
+    control_->stop();
+    return started;
+  }
+  runner_->start();
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
+  log_serve(fmt::format(
+      "SMTP as {} on {} address{}; spool {}; {} local domain{}", smtp_options->session.hostname,
+      options_.listen.size(), options_.listen.size() == 1 ? "" : "es", options_.spool.string(),
+      options_.local_domains.size(), options_.local_domains.size() == 1 ? "" : "s"));
+  return {};
+}
+
+void MailService::stop() {
+  if (smtp_) smtp_->stop();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+  if (runner_) runner_->stop();
+  if (control_) control_->stop();
+}
+
+}  // namespace mxkit::cli
+
+namespace mxkit::cli {
+
+void add_mail_options(CLI::App& serve, MailOptions& o) {
+  // One value per occurrence (--mailbox A --mailbox B), so no option swallows the next word.
+  auto one_each = [](CLI::Option* option) {
+    option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
+  one_each(serve.add_option("--smtp-listen", o.listen,
+                            "SMTP address to take mail on, ADDRESS:PORT (repeatable)"));
+  serve.add_option(
+      "--hostname", o.hostname,
+      "This server's name in the greeting, EHLO and Received: (default: the host name)");
+  serve.add_option("--spool", o.spool,
+                   "Queue directory: every accepted message is fsynced here before its 250");
+  one_each(serve.add_option("--local-domain", o.local_domains,
+                            "Domain whose mail is delivered here (repeatable)"));
+  one_each(serve.add_option(
+      "--mailbox", o.mailboxes,
+      "Mailbox of a local domain, ADDRESS, or *@DOMAIN for every address of it (repeatable)"));
+  serve.add_option("--maildir-root", o.maildir_root,
+                   "Maildirs are ROOT/DOMAIN/LOCAL/{tmp,new,cur}");
+  one_each(serve.add_option(
+      "--alias", o.aliases,
+      "ADDRESS=ADDRESS[,ADDRESS]: mail for the first goes to the others (repeatable)"));
+  one_each(serve.add_option(
+      "--relay-from", o.relay_from,
+      "Client address or prefix allowed to send to other domains (repeatable; default "
+      "127.0.0.0/8 and ::1)"));
+  serve.add_option("--tls-cert", o.tls_cert, "PEM certificate chain for STARTTLS (with --tls-key)");
+  serve.add_option("--tls-key", o.tls_key, "PEM private key for STARTTLS");
+  serve.add_option("--max-message-size", o.max_message_size,
+                   "Largest message in octets, announced as SIZE (default 52428800)");
+  serve.add_option("--max-recipients", o.max_recipients,
+                   "Recipients per message; beyond: 452 4.5.3 (default 100)");
+  serve.add_option("--max-connections", o.max_connections,
+                   "Open SMTP connections; beyond: 421 4.7.0 (default 1000)");
+  serve
+      .add_option("--smtp-timeout", o.timeout_seconds,
+                  "Seconds to wait for a command or data before 421 (default 300)")
+      ->check(CLI::Range(1, 3600));
+  serve.add_flag(
+      "--no-sender-check", [&o](std::int64_t) { o.check_sender_domain = false; },
+      "Do not look up MAIL FROM domains for a null MX (RFC 7505)");
+  add_resolver_options(serve, o.resolver);
+}
+
+}  // namespace mxkit::cli

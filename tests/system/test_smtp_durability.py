@@ -1,0 +1,182 @@
+"""The SMTP role under stress: kill -9 in the middle of a stream of messages (every message that
+got a 250 is delivered exactly once after a restart), 1,000 idle connections, the connection limit,
+a port already taken, and the RFC 7505 null-MX check on senders with both roles in one process."""
+from __future__ import annotations
+
+import resource
+import smtplib
+import socket
+import subprocess
+import threading
+import time
+
+from smtp_server import SmtpServer, free_tcp_port
+
+
+def send_many(port: int, thread: int, count: int, acked: list[str], stop: threading.Event) -> None:
+    """One connection per message, as smtp-source does by default; notes each id that got 250."""
+    for i in range(count):
+        if stop.is_set():
+            return
+        tag = f"t{thread}-m{i}"
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as c:
+                c.sendmail("a@client.test", ["crash@example.test"], f"Subject: {tag}\r\nX-Tag: {tag}\r\n\r\nbody {tag}\r\n")
+            acked.append(tag)
+        except (OSError, smtplib.SMTPException):
+            return  # the server died under us: this one got no 250
+
+
+def test_kill_9_mid_stream_loses_and_duplicates_nothing(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+    acked: list[str] = []
+    stop = threading.Event()
+    threads = [threading.Thread(target=send_many, args=(server.port, t, 40, acked, stop)) for t in range(10)]
+    for t in threads:
+        t.start()
+    end = time.time() + 20
+    while len(acked) < 150 and time.time() < end:
+        time.sleep(0.005)
+    server.kill()  # SIGKILL, mid-stream
+    stop.set()
+    for t in threads:
+        t.join(timeout=20)
+    assert len(acked) >= 150
+    server.start()  # same spool: recovery delivers what was queued, nothing twice
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            tags = tagged(server)
+            if set(acked) <= set(tags):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # anything that would arrive twice has had time to
+        tags = tagged(server)
+        missing = set(acked) - set(tags)
+        assert not missing, f"{len(missing)} acknowledged messages lost"
+        duplicates = {t for t in tags if tags.count(t) > 1}
+        assert not duplicates, f"delivered twice: {sorted(duplicates)[:5]}"
+        print(f"acknowledged {len(acked)}, delivered {len(tags)} (the rest were in flight without a 250)")
+    finally:
+        server.stop()
+
+
+def tagged(server: SmtpServer) -> list[str]:
+    out = []
+    for f in server.maildir_files("crash@example.test"):
+        for line in f.read_text().splitlines():
+            if line.startswith("X-Tag: "):
+                out.append(line[7:])
+                break
+    return out
+
+
+def rss_kib(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def open_idle(port: int, count: int) -> list[socket.socket]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count + 200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1000), hard))
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        socks.append(s)
+    return socks
+
+
+def first_line(s: socket.socket) -> str:
+    data = b""
+    while b"\r\n" not in data:
+        chunk = s.recv(512)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
+
+
+def test_1000_idle_connections_held_and_server_responsive(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--max-connections", "2000"]).start()
+    socks: list[socket.socket] = []
+    try:
+        before = rss_kib(server.proc.pid)
+        socks = open_idle(server.port, 1000)
+        greetings = [first_line(s) for s in socks]
+        assert all(g.startswith("220 ") for g in greetings)
+        started = time.time()
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            c.sendmail("a@client.test", ["busy@example.test"], "Subject: busy\r\n\r\nstill here\r\n")
+        took = time.time() - started
+        assert took < 2
+        assert len(server.wait_delivered("busy@example.test", 1)) == 1
+        after = rss_kib(server.proc.pid)
+        print(f"RSS {before} KiB idle, {after} KiB with 1000 connections; a message took {took * 1000:.0f} ms")
+        assert after - before < 200 * 1024  # bounded: well under 200 KiB a connection
+    finally:
+        for s in socks:
+            s.close()
+        server.stop()
+
+
+def test_connections_past_the_limit_get_421(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--max-connections", "100"]).start()
+    socks: list[socket.socket] = []
+    try:
+        socks = open_idle(server.port, 150)
+        lines = [first_line(s) for s in socks]
+        assert sum(line.startswith("220 ") for line in lines) == 100
+        assert sum(line.startswith("421 4.7.0") for line in lines) == 50
+    finally:
+        for s in socks:
+            s.close()
+        server.stop()
+
+
+def test_second_smtp_server_on_one_port_fails(mxkit, tmp_path):
+    first = SmtpServer(mxkit, tmp_path / "a", ["--mailbox", "*@example.test"]).start()
+    try:
+        second = SmtpServer(mxkit, tmp_path / "b", ["--mailbox", "*@example.test"], port=first.port)
+        done = subprocess.run(second.command(), capture_output=True, text=True, timeout=10)
+        assert done.returncode != 0
+        assert f"cannot listen on TCP 127.0.0.1:{first.port}: address already in use" in done.stderr
+        # The same spool twice is refused too (its control socket is taken).
+        third = SmtpServer(mxkit, tmp_path / "a", ["--mailbox", "*@example.test"])
+        done = subprocess.run(third.command(), capture_output=True, text=True, timeout=10)
+        assert done.returncode != 0 and "another server is running on this spool" in done.stderr
+    finally:
+        first.stop()
+
+
+ZONE = """$ORIGIN test.
+$TTL 300
+@        SOA ns hostmaster 1 3600 600 86400 300
+@        NS  ns
+ns       A   127.0.0.1
+nullmx   MX  0 .
+good     MX  10 mail.good
+mail.good A  127.0.0.1
+"""
+
+
+def test_null_mx_sender_refused_with_dns_in_the_same_process(mxkit, tmp_path):
+    zone = tmp_path / "test.zone"
+    zone.write_text(ZONE)
+    dns_port = free_tcp_port()
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--dns-listen", f"127.0.0.1:{dns_port}",
+                                          "--zone", f"test.={zone}", "--resolver", f"127.0.0.1:{dns_port}"])
+    server.command = lambda: [a for a in SmtpServer.command(server) if a != "--no-sender-check"]
+    server.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            c.ehlo("client.test")
+            code, text = c.mail("someone@nullmx.test")
+            assert code == 550 and text.startswith(b"5.7.27"), text
+            c.rset()
+            code, _ = c.mail("someone@good.test")
+            assert code == 250
+    finally:
+        server.stop()

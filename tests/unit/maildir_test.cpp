@@ -1,0 +1,89 @@
+// Maildir naming and layout, and the courier on real files: exactly one copy per queue id and
+// recipient, even when a job is delivered again (as after a crash).
+#include "delivery/maildir.hpp"
+
+#include <filesystem>
+#include <future>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace mxkit::delivery {
+namespace {
+
+TEST(Maildir, Folders) {
+  const std::filesystem::path root = "/m";
+  EXPECT_EQ(*maildir_folder(root, "John.Doe@Example.TEST"), "/m/example.test/john.doe");
+  for (const char* bad :
+       {"../x@example.test", ".x@example.test", "a/b@example.test", "x@..", "nodomain", "@x"})
+    EXPECT_FALSE(maildir_folder(root, bad)) << bad;
+}
+
+TEST(Maildir, NamesAreDerivedFromTheQueue) {
+  EXPECT_EQ(maildir_file_name("0661E0241E1C2E00", 2, 1796465166, "mx.test"),
+            "1796465166.Q0661E0241E1C2E00R2.mx.test");
+  EXPECT_EQ(maildir_file_name("A", 0, 1, "odd/host:name"), "1.QAR0.odd\\057host\\072name");
+}
+
+TEST(Maildir, ContentGetsReturnPathAndLf) {
+  EXPECT_EQ(maildir_content("a@b.test", "Subject: x\r\n\r\nbody\r\nbare\rcr\r\n"),
+            "Return-Path: <a@b.test>\nSubject: x\n\nbody\nbare\rcr\n");
+  EXPECT_EQ(maildir_content("", "x\r\n"), "Return-Path: <>\nx\n");
+}
+
+std::vector<DeliveryResult> deliver(MaildirCourier& courier, DeliveryJob job) {
+  std::promise<std::vector<DeliveryResult>> promise;
+  auto future = promise.get_future();
+  courier.deliver(std::move(job), [&promise](std::vector<DeliveryResult> results) {
+    promise.set_value(std::move(results));
+  });
+  return future.get();
+}
+
+TEST(Maildir, CourierWritesOnceAcrossRedeliveries) {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("mxkit-maildir-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  MaildirCourier courier(root, "mx.test");
+  DeliveryJob job;
+  job.message.id = "00000000000000AB";
+  job.message.sender = "a@client.test";
+  job.message.arrival = queue::Clock::time_point(std::chrono::seconds(1000));
+  for (const char* address : {"john@example.test", "Jane@Example.Test", "../x@example.test"}) {
+    queue::Recipient recipient;
+    recipient.address = address;
+    job.message.recipients.push_back(recipient);
+  }
+  job.content = std::make_shared<const std::string>("Subject: hi\r\n\r\nhello\r\n");
+  job.recipients = {0, 1, 2};
+  auto results = deliver(courier, job);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].status, DeliveryResult::Status::Delivered);
+  EXPECT_EQ(results[1].status, DeliveryResult::Status::Delivered);
+  EXPECT_EQ(results[2].status, DeliveryResult::Status::Bounced);
+  const auto john = root / "example.test" / "john";
+  for (const char* sub : {"tmp", "new", "cur"})
+    EXPECT_TRUE(std::filesystem::is_directory(john / sub));
+  const auto name = maildir_file_name(job.message.id, 0, 1000, "mx.test");
+  ASSERT_TRUE(std::filesystem::exists(john / "new" / name));
+  // A reader moved it to cur/ with flags; a redelivery of the recovered message finds it there.
+  std::filesystem::rename(john / "new" / name, john / "cur" / (name + ":2,S"));
+  job.recovered = true;
+  results = deliver(courier, job);
+  EXPECT_EQ(results[0].status, DeliveryResult::Status::Delivered);
+  EXPECT_NE(results[0].reply.find("copy found"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_empty(john / "new"));
+  EXPECT_TRUE(std::filesystem::is_empty(john / "tmp"));
+  std::size_t jane_copies = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(root / "example.test" / "jane" / "new")) {
+    (void)e;
+    ++jane_copies;
+  }
+  EXPECT_EQ(jane_copies, 1u);
+  courier.stop();
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace mxkit::delivery
