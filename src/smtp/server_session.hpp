@@ -133,6 +133,7 @@ class ServerSession {
   void bdat(std::string_view argument);
   void starttls(bool has_argument);
   void finish_message();
+  void reserve_content();
   void reset_transaction();
   void reply(std::uint16_t code, std::string_view enhanced, std::string_view text);
   void error_reply(std::uint16_t code, std::string_view enhanced, std::string_view text);
