@@ -54,7 +54,7 @@ std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s.substr(0, 80)) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) {
+    if (u < 0x20 || u >= 0x7F) {  // error texts go into replies: ASCII only, no CR/LF
       out += "\\x";
       out += "0123456789abcdef"[u >> 4];
       out += "0123456789abcdef"[u & 15];
