@@ -278,7 +278,11 @@ void ServerSession::reset_transaction() {
 // EHLO/HELO (RFC 5321 §4.1.1.1): also a reset (§4.1.4). RFC 2034 §3 exempts its reply from
 // enhanced codes.
 void ServerSession::ehlo(std::string_view argument, bool esmtp) {
-  if (argument.empty()) {
+  // The name goes into the Received: header (RFC 5321 §4.4): printable ASCII only, so that it
+  // can never carry a line break or other octets into the stored message.
+  const bool printable =
+      std::all_of(argument.begin(), argument.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+  if (argument.empty() || !printable) {
     return error_reply(501, "5.5.4", esmtp ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
   }
   reset_transaction();

@@ -37,6 +37,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Case{"helo", "HELO client.test\r\n", {"250"}}, Case{"ehlo", kHelo, {kEhlo}},
         Case{"ehlo without name", "EHLO\r\n", {"501 5.5.4"}},
+        Case{"ehlo with a CR inside", "EHLO a\rX-Injected: 1\r\n", {"501 5.5.4"}},
+        Case{"helo with non-ASCII", "HELO h\xc3\xa9.test\r\n", {"501 5.5.4"}},
+        Case{"ehlo address literal", "EHLO [192.0.2.1]\r\n", {kEhlo}},
         Case{"lowercase verbs",
              "ehlo x\r\nmail from:<a@b.test>\r\nrcpt to:<c@d.test>\r\n",
              {kEhlo, "250 2.1.0", "250 2.1.5"}},
