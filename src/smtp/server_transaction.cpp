@@ -115,9 +115,8 @@ void ServerSession::data(bool has_argument) {
 }
 
 bool ServerSession::data_step() {
-  const std::size_t available = input_.size() - input_pos_;
-  if (available == 0) return false;
-  input_pos_ += decoder_.feed(input_.data() + input_pos_, available);
+  if (in_.empty()) return false;
+  in_.remove_prefix(decoder_.feed(in_.data(), in_.size()));
   if (!decoder_.done()) return false;
   phase_ = Phase::Command;
   finish_message();
@@ -170,11 +169,11 @@ void ServerSession::bdat(std::string_view argument) {
 
 bool ServerSession::bdat_step() {
   if (bdat_remaining_ > 0) {
-    const std::size_t available = input_.size() - input_pos_;
-    if (available == 0) return false;
-    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(available, bdat_remaining_));
-    if (!bdat_refused_) decoder_.feed(input_.data() + input_pos_, take);
-    input_pos_ += take;
+    if (in_.empty()) return false;
+    const auto take =
+        static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), bdat_remaining_));
+    if (!bdat_refused_) decoder_.feed(in_.data(), take);
+    in_.remove_prefix(take);
     bdat_remaining_ -= take;
     if (bdat_remaining_ > 0) return false;
   }
