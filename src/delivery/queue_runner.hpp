@@ -78,6 +78,7 @@ class QueueRunner {
   void finish_round(Entry& entry);
   void record(Entry& entry);  // Spool::update, then drop or reschedule
   void send_bounce(Entry& entry);
+  void send_delay_warning(Entry& entry, queue::Clock::time_point now);
   template <class F>
   auto on_runner(F f);  // runs f on the runner thread and waits for its result
   void log(const std::string& line) const;

@@ -137,6 +137,7 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpCourier::deliver(DeliveryRequ
         .count();
   };
   const auto finish = [&] {
+    if (!s->options.log_outcomes) return;
     for (std::size_t i = 0; i < n; ++i) {
       const auto& o = out[i];
       // Postfix's form: "status=bounced (host X said: 550 ... (in reply to RCPT))".

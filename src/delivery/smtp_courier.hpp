@@ -39,6 +39,7 @@ struct CourierOptions {
   std::chrono::milliseconds connection_idle{std::chrono::seconds(2)};  // cached connection
   std::uint32_t connection_reuse_limit = 100;  // transactions per connection
   std::function<void(std::string_view)> log;   // one line per attempt; stderr when unset
+  bool log_outcomes = true;  // also one line per recipient's result (the runner may log them)
 };
 
 // What to deliver: the recipients of one message in one domain.
