@@ -295,6 +295,7 @@ void QueueRunner::send_delay_warning(Entry& entry, queue::Clock::time_point now)
   auto [it, added] = entries_.emplace(stored->id, std::move(warning_entry));
   queued_ = entries_.size();
   if (added) scheduler_.schedule(stored->id, now);
+  arm_timer();
 }
 
 void QueueRunner::send_bounce(Entry& entry) {
@@ -327,6 +328,7 @@ void QueueRunner::send_bounce(Entry& entry) {
   auto [it, added] = entries_.emplace(stored->id, std::move(bounce_entry));
   queued_ = entries_.size();
   if (added) scheduler_.schedule(stored->id, queue::Clock::now());
+  arm_timer();  // the original may leave the queue now, without arming the timer itself
 }
 
 std::size_t QueueRunner::flush() {
