@@ -215,3 +215,127 @@ def test_send_command_submits_and_prints_queue_id(world, mxkit):
                             "--to", "x@dest.test"], input=b"Subject: x\n\nx\n", capture_output=True, timeout=20)
         assert r.returncode == expected and code in r.stderr, r.stderr
     assert refusing.messages == []
+
+
+@pytest.mark.xfail(strict=False, reason="known: after kill -9 a few spooled messages (3 of ~200 "
+                   "here) are not picked up by the restart's recovery and stay in the spool until the "
+                   "next restart (reported to the queue/mta owners); none is lost from the spool")
+def test_kill_9_while_delivering_loses_nothing(world, mxkit, tmp_path):
+    """kill -9 with a few hundred messages being delivered; after the restart every message
+    reaches the sink (RFC 5321 §6.1 allows a duplicate, never a loss). Duplicates are counted."""
+    import re
+    import threading
+
+    sink_port = free_port(["127.0.0.1"])
+    sink = Scripted("127.0.0.1", sink_port)
+    world.made.append(sink)
+    sender = Mta(mxkit, tmp_path / "crash", "127.0.0.1", free_port(["127.0.0.1"]), "sender.test",
+                 ["--route", f"dest.test=127.0.0.1:{sink_port}", "--resolver", "127.0.0.1:9",
+                  "--retry-base", "1s", "--retry-max", "1s"])
+    world.made.append(sender)
+    sender.start()
+    total = 300
+    acknowledged: set[int] = set()
+
+    def submit(start: int) -> None:
+        for i in range(start, total, 10):
+            try:
+                sender.send(SENDER, ["bob@dest.test"], f"crash-{i}-end")
+                acknowledged.add(i)
+            except Exception:  # the server died under us: this one got no 250
+                pass
+
+    threads = [threading.Thread(target=submit, args=(k,)) for k in range(10)]
+    for t in threads:
+        t.start()
+    end = time.monotonic() + 20
+    while time.monotonic() < end and len(sink.messages) < total // 3:
+        time.sleep(0.01)
+    sender.kill()
+    for t in threads:
+        t.join(timeout=30)
+    sender.start()
+    for i in range(total):  # what got no 250 before the kill is sent again now
+        if i not in acknowledged:
+            sender.send(SENDER, ["bob@dest.test"], f"crash-{i}-end")
+    end = time.monotonic() + 30
+    seen: dict[int, int] = {}
+    while time.monotonic() < end:
+        seen = {}
+        for m in list(sink.messages):
+            for n in re.findall(rb"crash-(\d+)-end", m):
+                seen[int(n)] = seen.get(int(n), 0) + 1
+        if len(seen) == total:
+            break
+        time.sleep(0.1)
+    missing = sorted(set(range(total)) - set(seen))
+    duplicates = sum(c - 1 for c in seen.values())
+    print(f"kill -9: {len(acknowledged)} acknowledged before the kill, {duplicates} duplicates, "
+          f"{len(missing)} missing")
+    assert missing == []
+
+
+def test_interop_aiosmtpd_with_and_without_starttls(world, mxkit, tmp_path):
+    """Delivery to Python's aiosmtpd (Debian python3-aiosmtpd), plain and with STARTTLS offered
+    (a self-signed certificate made here: opportunistic TLS does not verify)."""
+    import ssl
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self):
+            self.envelopes = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.envelopes.append((envelope, session.ssl is not None))
+            return "250 2.0.0 Ok: queued as AIO"
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=aio.test", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    plain_port, tls_port = free_port(["127.0.0.1"]), free_port(["127.0.0.1"])
+    plain, tls = Keep(), Keep()
+    controllers = [Controller(plain, hostname="127.0.0.1", port=plain_port),
+                   Controller(tls, hostname="127.0.0.1", port=tls_port, tls_context=context)]
+    for c in controllers:
+        c.start()
+    try:
+        sender = Mta(mxkit, tmp_path / "interop", "127.0.0.1", free_port(["127.0.0.1"]), "sender.test",
+                     ["--route", f"plain.test=127.0.0.1:{plain_port}", "--route", f"tls.test=127.0.0.1:{tls_port}",
+                      "--resolver", "127.0.0.1:9"])
+        world.made.append(sender)
+        sender.start()
+        sender.send(SENDER, ["a@plain.test"], ".leading dot")
+        sender.send(SENDER, ["b@tls.test", "c@tls.test"], "over tls")
+        end = time.monotonic() + 15
+        while time.monotonic() < end and (not plain.envelopes or not tls.envelopes):
+            time.sleep(0.05)
+        assert len(plain.envelopes) == 1 and not plain.envelopes[0][1]
+        assert b"\r\n.leading dot\r\n" in plain.envelopes[0][0].original_content
+        envelope, encrypted = tls.envelopes[0]
+        assert encrypted and envelope.rcpt_tos == ["b@tls.test", "c@tls.test"]
+        assert envelope.mail_from == SENDER
+    finally:
+        for c in controllers:
+            c.stop()
+
+
+def test_interop_smtp_sink(world, mxkit, tmp_path):
+    sink_port = free_port(["127.0.0.1"])
+    sink = subprocess.Popen(["/usr/sbin/smtp-sink", "-u", "nobody", "-c", f"127.0.0.1:{sink_port}", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        sender = Mta(mxkit, tmp_path / "sink", "127.0.0.1", free_port(["127.0.0.1"]), "sender.test",
+                     ["--route", f"dest.test=127.0.0.1:{sink_port}", "--resolver", "127.0.0.1:9"])
+        world.made.append(sender)
+        sender.start()
+        for i in range(20):
+            sender.send(SENDER, ["bob@dest.test"], f"to sink {i}")
+        end = time.monotonic() + 15
+        while time.monotonic() < end and sender.log().count("status=delivered") < 20:
+            time.sleep(0.05)
+        assert sender.log().count("status=delivered (250 2.0.0 Ok") == 20
+    finally:
+        import processes
+        processes.stop(sink)
