@@ -339,3 +339,47 @@ def test_interop_smtp_sink(world, mxkit, tmp_path):
     finally:
         import processes
         processes.stop(sink)
+
+
+def test_toml_smtp_section_routes_and_durations(world, mxkit, tmp_path):
+    sink_port = free_port(["127.0.0.1"])
+    sink = Scripted("127.0.0.1", sink_port)
+    world.made.append(sink)
+    port = free_port(["127.0.0.1"])
+    config = tmp_path / "mxkit.toml"
+    base = f"""[smtp]
+listen = ["127.0.0.1:{port}"]
+hostname = "mx.sender.test"
+spool = "spool"
+maildir_root = "mail"
+local_domains = ["sender.test"]
+mailboxes = ["*@sender.test"]
+check_sender_domain = false
+resolver = "127.0.0.1:9"
+routes = ["dest.test=127.0.0.1:{sink_port}"]
+retry_base = "1s"
+retry_max = "2s"
+queue_lifetime = "1h"
+delay_warning = "0"
+connect_timeout = "2s"
+greeting_timeout = "1500ms"
+data_end_timeout = "10m"
+"""
+    config.write_text(base + 'command_timeout = "5 minutes"\n')
+    r = subprocess.run([str(mxkit), "serve", "--config", str(config)], capture_output=True, timeout=10)
+    assert r.returncode == 2 and b"mxkit.toml:18:" in r.stderr and b"command_timeout" in r.stderr, r.stderr
+    config.write_text(base)
+    proc = subprocess.Popen([str(mxkit), "serve", "--config", str(config)], stderr=subprocess.PIPE)
+    try:
+        from mail_world import wait_port
+        wait_port("127.0.0.1", port, proc, config)
+        import smtplib
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+            s.sendmail(SENDER, ["bob@dest.test"], "Subject: toml\r\n\r\nvia toml\r\n")
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not sink.messages:
+            time.sleep(0.05)
+        assert len(sink.messages) == 1 and b"via toml" in sink.messages[0]
+    finally:
+        import processes
+        processes.stop(proc)
