@@ -6,7 +6,9 @@
 
 #include "cli/demo_command.hpp"
 #include "cli/dig_command.hpp"
+#include "cli/queue_command.hpp"
 #include "cli/route_command.hpp"
+#include "cli/send_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/zone_command.hpp"
 
@@ -19,6 +21,8 @@ int main(int argc, char** argv) {
   mxkit::cli::add_serve_command(app, exit_code);
   mxkit::cli::add_dig_command(app, exit_code);
   mxkit::cli::add_route_command(app, exit_code);
+  mxkit::cli::add_send_command(app, exit_code);
+  mxkit::cli::add_queue_command(app, exit_code);
   mxkit::cli::add_demo_command(app, exit_code);
   try {
     app.parse(argc, argv);

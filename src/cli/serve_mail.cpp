@@ -104,10 +104,19 @@ core::Result<void> MailService::start() {
     return std::find(domains.begin(), domains.end(), domain) != domains.end();
   };
   runner_options.log = log_serve;
+  auto retry = make_retry_policy(options_.delivery);
+  if (!retry) return tl::unexpected(retry.error());
+  runner_options.retry = *retry;
   runner_ = std::make_unique<delivery::QueueRunner>(
       *spool_, std::move(runner_options),
       std::make_unique<delivery::MaildirCourier>(options_.maildir_root,
                                                  smtp_options->session.hostname));
+
+  auto remote = make_remote_courier(options_.delivery, options_.resolver,
+                                    smtp_options->session.hostname, options_.listen,
+                                    [](std::string_view line) { log_serve(std::string(line)); });
+  if (!remote) return tl::unexpected(remote.error());
+  runner_->set_remote_courier(std::move(*remote));
 
   control_ = std::make_unique<delivery::ControlServer>(
       io_, options_.spool / queue::kControlSocketName, *runner_, log_serve);
@@ -190,6 +199,7 @@ void add_mail_options(CLI::App& serve, MailOptions& o) {
       "--no-sender-check", [&o](std::int64_t) { o.check_sender_domain = false; },
       "Do not look up MAIL FROM domains for a null MX (RFC 7505)");
   add_resolver_options(serve, o.resolver);
+  add_delivery_options(serve, o.delivery);
 }
 
 }  // namespace mxkit::cli

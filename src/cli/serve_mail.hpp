@@ -15,6 +15,7 @@
 #include <asio/io_context.hpp>
 
 #include "cli/resolver_options.hpp"
+#include "cli/serve_delivery.hpp"
 #include "core/result.hpp"
 #include "mta/policy.hpp"
 #include "mta/server.hpp"
@@ -44,6 +45,7 @@ struct MailOptions {
   unsigned timeout_seconds = 300;  // RFC 5321 §4.5.3.2.7
   bool check_sender_domain = true;
   ResolverOptions resolver;
+  DeliveryOptions delivery;  // the delivering side (issue 9)
 };
 
 // Checks everything that can be checked without binding or opening anything; errors name the

@@ -83,6 +83,7 @@ void QueueRunner::stop() {
   if (!thread_.joinable()) return;
   io_.stop();
   thread_.join();
+  writers_.join();  // records being written finish (they post into the stopped io_)
   // Couriers report into io_, which no longer runs: stop them before it goes.
   if (local_) local_->stop();
   if (remote_) remote_->stop();
@@ -193,8 +194,12 @@ void QueueRunner::on_results(const queue::QueueId& id, std::vector<std::size_t> 
       recipient.state = queue::RecipientState::Delivered;
     if (result.status == DeliveryResult::Status::Bounced)
       recipient.state = queue::RecipientState::Bounced;
-    log(fmt::format("{}: to=<{}>, relay={}, status={} ({})", id, recipient.address,
-                    result.remote_mta, status_word(result.status), result.reply));
+    // Postfix's grep-able form, with the delay since arrival and the RFC 3463 code.
+    log(fmt::format(
+        "{}: to=<{}>, relay={}, delay={:.2f}, dsn={}, status={} ({})", id, recipient.address,
+        result.remote_mta.empty() ? "none" : result.remote_mta,
+        std::chrono::duration<double>(queue::Clock::now() - entry.message.arrival).count(),
+        result.enhanced, status_word(result.status), result.reply));
   }
   if (--entry.in_flight == 0) finish_round(entry);
 }
@@ -216,24 +221,55 @@ void QueueRunner::finish_round(Entry& entry) {
       for (auto& r : message.recipients)
         if (r.state == queue::RecipientState::Pending) {
           r.state = queue::RecipientState::Expired;
-          r.status = "4.4.7";
+          r.status = "4.4.7";  // RFC 3463 §3.5: delivery time expired
+          log(fmt::format("{}: to=<{}>, relay={}, delay={:.2f}, dsn=4.4.7, status=expired ({})", id,
+                          r.address, r.remote_mta.empty() ? "none" : r.remote_mta,
+                          std::chrono::duration<double>(now - message.arrival).count(),
+                          r.last_reply));
         }
     } else {
-      message.next_attempt = now + queue::retry_delay(options_.retry, message.attempts, rng_);
+      // Never later than the end of the queue lifetime, so expiry comes on time.
+      message.next_attempt =
+          std::min(now + queue::retry_delay(options_.retry, message.attempts, rng_),
+                   message.arrival +
+                       std::chrono::duration_cast<queue::Clock::duration>(options_.retry.lifetime));
       message.last_error = "delivery deferred";
+      send_delay_warning(entry, now);
     }
   }
   send_bounce(entry);
   record(entry);
 }
 
+// The record is fsynced before the message leaves memory (or is scheduled again): a crash
+// now redelivers at most what the Maildir courier then finds already written. The fsync runs on
+// the writer threads, so the records of many messages reach the disk in parallel instead of one
+// at a time on the runner's thread; the entry counts as in flight meanwhile (no new round).
 void QueueRunner::record(Entry& entry) {
+  ++entry.in_flight;
+  asio::post(writers_, [this, snapshot = entry.message]() {
+    auto updated = spool_.update(snapshot);
+    asio::post(io_,
+               [this, id = snapshot.id, updated = std::move(updated)]() { recorded(id, updated); });
+  });
+}
+
+void QueueRunner::recorded(const queue::QueueId& id, const core::Result<void>& updated) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Entry& entry = it->second;
+  --entry.in_flight;
   auto& message = entry.message;
-  const auto id = message.id;
   const auto now = queue::Clock::now();
-  // The record is fsynced before the message leaves memory (or is scheduled again): a crash
-  // now redelivers at most what the Maildir courier then finds already written.
-  if (auto updated = spool_.update(message); !updated) {
+  if (entry.deleted) {  // `delete ID` came while the record was written
+    if (auto removed = spool_.remove(id); !removed)
+      log(fmt::format("{}: delete: {}", id, removed.error().message));
+    scheduler_.cancel(id);
+    entries_.erase(it);
+    queued_ = entries_.size();
+    return;
+  }
+  if (!updated) {
     log(fmt::format("{}: cannot record the delivery results: {}; will retry", id,
                     updated.error().message));
     scheduler_.schedule(id, now + options_.retry.base);
@@ -243,12 +279,47 @@ void QueueRunner::record(Entry& entry) {
   entry.recovered = false;
   if (message.removable()) {
     scheduler_.cancel(id);
-    entries_.erase(id);
+    entries_.erase(it);
     queued_ = entries_.size();
     return;
   }
   // Finished but a bounce still owed (it could not be queued): try again later.
   scheduler_.schedule(id, message.finished() ? now + options_.retry.base : message.next_attempt);
+  arm_timer();
+}
+
+// RFC 3464 Action: delayed, once per message after --delay-warning (0: never), never to <>.
+void QueueRunner::send_delay_warning(Entry& entry, queue::Clock::time_point now) {
+  auto& message = entry.message;
+  const auto after = options_.retry.delay_warning;
+  if (after.count() <= 0 || message.delay_warning_sent || message.sender.empty() ||
+      now - message.arrival < after || !entry.content)
+    return;
+  queue::DsnOptions dsn_options;
+  dsn_options.reporting_mta = options_.hostname;
+  dsn_options.postmaster = "MAILER-DAEMON@" + options_.hostname;
+  dsn_options.now = now;
+  dsn_options.boundary_seed = message.id + "D";
+  dsn_options.lifetime = options_.retry.lifetime;
+  queue::NewMessage warning;
+  warning.recipients = {message.sender};
+  warning.content = queue::build_dsn(message, *entry.content, queue::DsnKind::Delay, dsn_options);
+  warning.client_address = "127.0.0.1";
+  warning.helo = options_.hostname;
+  auto content = std::make_shared<const std::string>(warning.content);
+  auto stored = spool_.store_sync(std::move(warning));
+  if (!stored) {
+    log(fmt::format("{}: cannot queue the delay warning: {}", message.id, stored.error().message));
+    return;
+  }
+  message.delay_warning_sent = true;
+  log(fmt::format("{}: sender delay notification: {}", message.id, stored->id));
+  Entry warning_entry;
+  warning_entry.message = *stored;
+  warning_entry.content = std::move(content);
+  auto [it, added] = entries_.emplace(stored->id, std::move(warning_entry));
+  queued_ = entries_.size();
+  if (added) scheduler_.schedule(stored->id, now);
   arm_timer();
 }
 
@@ -282,6 +353,7 @@ void QueueRunner::send_bounce(Entry& entry) {
   auto [it, added] = entries_.emplace(stored->id, std::move(bounce_entry));
   queued_ = entries_.size();
   if (added) scheduler_.schedule(stored->id, queue::Clock::now());
+  arm_timer();  // the original may leave the queue now, without arming the timer itself
 }
 
 std::size_t QueueRunner::flush() {

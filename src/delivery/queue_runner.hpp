@@ -19,6 +19,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
 
 #include "core/result.hpp"
 #include "delivery/courier.hpp"
@@ -77,7 +78,9 @@ class QueueRunner {
                   std::vector<DeliveryResult> results);
   void finish_round(Entry& entry);
   void record(Entry& entry);  // Spool::update, then drop or reschedule
+  void recorded(const queue::QueueId& id, const core::Result<void>& updated);
   void send_bounce(Entry& entry);
+  void send_delay_warning(Entry& entry, queue::Clock::time_point now);
   template <class F>
   auto on_runner(F f);  // runs f on the runner thread and waits for its result
   void log(const std::string& line) const;
@@ -87,6 +90,7 @@ class QueueRunner {
   std::unique_ptr<Courier> local_;
   std::unique_ptr<Courier> remote_;
   asio::io_context io_{1};
+  asio::thread_pool writers_{8};  // spool record fsyncs, in parallel
   asio::steady_timer timer_{io_};
   std::thread thread_;
   queue::Scheduler scheduler_;

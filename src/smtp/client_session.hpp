@@ -48,17 +48,18 @@ struct Transaction {
 // The outcome for one recipient, RFC 5321 §4.2 classes.
 struct RecipientResult {
   enum class Kind : std::uint8_t { Delivered, Transient, Permanent } kind = Kind::Transient;
-  Reply reply;       // the server's reply that decided it (RCPT's, or the one after DATA)
-  std::string stage; // "RCPT", "DATA", "end of data", "MAIL", "EHLO", "connect"...
+  Reply reply;         // the server's reply that decided it (RCPT's, or the one after DATA)
+  std::string stage;   // "RCPT", "DATA", "end of data", "MAIL", "EHLO", "connect"...
+  bool local = false;  // made up by the client (SIZE refusal, lost connection): no server said it
 };
 
 // Why a session could not carry (more) mail: a failure before any transaction started tells
 // the courier to try the next address (RFC 5321 §5.1).
 struct SessionFailure {
   enum class Kind : std::uint8_t { Transient, Permanent } kind = Kind::Transient;
-  std::string stage;       // "greeting", "EHLO", "STARTTLS", "MAIL", "reading reply"...
+  std::string stage;  // "greeting", "EHLO", "STARTTLS", "MAIL", "reading reply"...
   std::optional<Reply> reply;
-  std::string message;     // "421 4.7.0 too busy" or "malformed reply: ..."
+  std::string message;  // "421 4.7.0 too busy" or "malformed reply: ..."
 };
 
 struct ClientAction {
@@ -67,6 +68,9 @@ struct ClientAction {
   std::vector<RecipientResult> results;   // Done: one per recipient, in the transaction's order
   std::optional<SessionFailure> failure;  // Close after a failure; Done when MAIL failed
 };
+
+// RFC 5321 §4.5.2 transparency: the content with leading dots doubled and the final ".".
+std::string dot_stuff(std::string_view content);
 
 class ClientSession {
  public:
@@ -88,18 +92,63 @@ class ClientSession {
   bool tls_active() const { return tls_active_; }
   bool offers(std::string_view extension) const;  // "PIPELINING", "STARTTLS", "SIZE", ...
   std::size_t server_size_limit() const { return size_limit_; }  // 0: none announced
-  const std::vector<std::string>& transcript() const { return transcript_; }  // "C: MAIL FROM:<a>", "S: 250 ..."
+  const std::vector<std::string>& transcript() const {
+    return transcript_;
+  }  // "C: MAIL FROM:<a>", "S: 250 ..."
+  // What the session waits for now ("greeting", "MAIL", "end of data", "idle"...): the courier
+  // picks the RFC 5321 §4.5.3.2 timeout by it.
+  std::string_view stage() const;
 
  private:
-  struct State;
+  enum class Phase : std::uint8_t {
+    Greeting,
+    Ehlo,
+    Helo,
+    StartTls,
+    TlsHandshake,
+    Ready,
+    Transaction,
+    Quitting,
+    Closed
+  };
+  // A reply the transaction waits for, in the order the commands went out (RFC 2920 §3.1).
+  struct Expect {
+    enum Kind : std::uint8_t { Rset, Mail, Rcpt, Data, EndOfData } kind = Mail;
+    std::size_t index = 0;  // Rcpt: which recipient
+  };
+  struct Current {
+    Transaction transaction;
+    std::vector<std::optional<RecipientResult>> results;
+    std::vector<bool> accepted;
+    std::vector<std::string> unsent;        // commands not yet written (no PIPELINING)
+    std::optional<SessionFailure> failure;  // MAIL (or RSET) refused
+    bool discard_data = false;              // 354 although nobody was accepted: send an empty body
+  };
+
+  void on_reply(Reply reply);
+  void on_transaction_reply(Reply reply);
+  void send_next_unsent();
+  void finish_transaction();
+  void abort_transaction(const SessionFailure& why);
+  void fail(SessionFailure failure, bool say_quit);
+  void close(std::optional<SessionFailure> failure);
+  void ready();
+  void ehlo();
+  void command(std::string line);
+  void write(std::string bytes);
+  void note(std::string line);
+
   ClientConfig config_;
+  Phase phase_ = Phase::Greeting;
   bool tls_active_ = false;
+  bool used_ = false;  // a transaction ran: RSET before the next (connection reuse)
   std::size_t size_limit_ = 0;
   std::vector<std::string> extensions_;
   std::vector<std::string> transcript_;
   std::deque<ClientAction> actions_;
+  std::deque<Expect> expected_;
+  std::optional<Current> current_;
   ReplyReader reader_;
-  // server_session.cpp / client_session.cpp may add private members.
 };
 
 }  // namespace mxkit::smtp
