@@ -12,11 +12,6 @@
 #include "cli/demo_report.hpp"
 #include "cli/demo_steps.hpp"
 
-// Set by CMake once the SMTP library is there (src/cli/CMakeLists.txt).
-#ifndef MXKIT_DEMO_MAIL
-#define MXKIT_DEMO_MAIL 0
-#endif
-
 namespace mxkit::cli {
 
 namespace {
@@ -38,38 +33,18 @@ std::string shown_binary(const std::string& self) {
   return self;
 }
 
-// The mail steps need the SMTP roles of `mxkit serve` (issues 8 and 9); a build without them
-// runs the DNS part and says what is missing.
-bool has_mail_roles(CLI::App& app) {
-  for (auto* command : app.get_subcommands([](const CLI::App*) { return true; })) {
-    if (command->get_name() == "serve")
-      return command->get_option_no_throw("--smtp-listen") != nullptr &&
-             command->get_option_no_throw("--smtp-port") != nullptr;
-  }
-  return false;
-}
-
-bool run_steps(demo::Context& ctx, bool mail) {
-  if (!demo::step_start_dns(ctx) || !demo::step_trace(ctx) || !demo::step_route(ctx)) return false;
-#if MXKIT_DEMO_MAIL
-  if (mail) {
-    if (!demo::step_start_mtas(ctx) || !demo::step_mail1_down(ctx) ||
-        !demo::step_send_with_failover(ctx) || !demo::step_equal_preferences(ctx) ||
-        !demo::step_null_mx(ctx))
-      return false;
-  }
-#endif
-  if (!mail || !MXKIT_DEMO_MAIL) {
-    ctx.report.note(
-        "\n(this mxkit has no SMTP roles yet: the mail steps of the demo need issues 8 and 9)");
-    return true;
-  }
-  // TODO(issue: domain health report): `mxkit check example.test` is the closing step here,
-  // once the health report exists: run it against this internet and show its verdict.
+bool run_steps(demo::Context& ctx) {
+  const bool ran = demo::step_start_dns(ctx) && demo::step_trace(ctx) && demo::step_route(ctx) &&
+                   demo::step_start_mtas(ctx) && demo::step_mail1_down(ctx) &&
+                   demo::step_send_with_failover(ctx) && demo::step_equal_preferences(ctx) &&
+                   demo::step_null_mx(ctx);
+  if (!ran) return false;
+  // ---- The closing step goes here: `mxkit check example.test` (the domain health report, a
+  // later issue) run against this internet, its verdict shown. ----
   return true;
 }
 
-int run_demo(const DemoOptions& o, bool mail) {
+int run_demo(const DemoOptions& o) {
   demo::install_signal_handlers();
   demo::Report report(o.json, std::chrono::milliseconds(o.step_delay_ms));
   auto dir = demo::TempDir::create("mxkit-demo.");
@@ -95,9 +70,9 @@ int run_demo(const DemoOptions& o, bool mail) {
         report.note("mxkit demo: a little internet on loopback in " + dir_text + " (DNS port " +
                     std::to_string(net.dns_port()) + ", SMTP port " +
                     std::to_string(net.smtp_port()) + ")");
-        ok = run_steps(ctx, mail);
+        ok = run_steps(ctx);
         if (ok && o.keep) {
-          demo::print_keep_help(ctx, mail);
+          demo::print_keep_help(ctx);
           for (;;) demo::sleep_for(std::chrono::seconds(1));  // until Ctrl-C or SIGTERM
         }
       }
@@ -149,7 +124,7 @@ void add_demo_command(CLI::App& app, int& exit_code) {
                  "Leave the little internet running and print how to query it, until Ctrl-C");
   demo->add_option("--step-delay", o->step_delay_ms, "Pause before each step, in ms (default 0)")
       ->check(CLI::Range(0u, 60000u));
-  demo->callback([o, &exit_code, &app] { exit_code = run_demo(*o, has_mail_roles(app)); });
+  demo->callback([o, &exit_code] { exit_code = run_demo(*o); });
 }
 
 }  // namespace mxkit::cli

@@ -35,6 +35,6 @@ bool step_equal_preferences(Context& ctx);
 bool step_null_mx(Context& ctx);
 
 // --keep: how to ask the running internet, printed before waiting for Ctrl-C.
-void print_keep_help(Context& ctx, bool mail);
+void print_keep_help(Context& ctx);
 
 }  // namespace mxkit::cli::demo

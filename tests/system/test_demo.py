@@ -85,6 +85,52 @@ def test_demo_dns_steps(demo_json):
         (10, "mail1.example.test.", ["127.0.1.1"]), (20, "mail2.example.test.", ["127.0.1.2"])]
 
 
+def steps_of(done) -> dict:
+    return {step["name"]: step for step in json.loads(done.stdout)["steps"]}
+
+
+def test_demo_fails_over_from_mail1_to_mail2(demo_json):
+    _, done = demo_json
+    document = json.loads(done.stdout)
+    port = steps_of(done)["mtas"]["details"]["smtp_port"]
+    assert steps_of(done)["mail1_down"]["details"]["refused"] is True
+    assert document["failover"] == {"refused": f"mail1.example.test[127.0.1.1]:{port}",
+                                    "delivered_by": f"mail2.example.test[127.0.1.2]:{port}"}
+    send = steps_of(done)["send"]["details"]
+    assert send["reply"].startswith("250 ") and send["queue_id"] in send["reply"]
+    dialogue = send["lines"]
+    assert any(line.startswith("C: MAIL FROM:<alice@sender.test>") for line in dialogue)
+    assert any(line.startswith("C: RCPT TO:<john.doe@example.test>") for line in dialogue)
+    assert any(line.startswith("S: 354") for line in dialogue)
+
+
+def test_demo_message_is_in_mail2_maildir(demo_json):
+    _, done = demo_json
+    document = json.loads(done.stdout)
+    assert document["delivered_to"].startswith("mail2/Maildir/example.test/john.doe/new/")
+    maildir = steps_of(done)["maildir"]["details"]
+    assert maildir["file"] == document["delivered_to"]
+    headers = "\n".join(maildir["lines"])
+    # One Received: from each MTA on the way: the sending one, then mail2.
+    assert maildir["received_headers"] >= 2
+    assert "by mail2.example.test" in headers and "by mx.sender.test" in headers
+    assert "Return-Path: <alice@sender.test>" in headers
+
+
+def test_demo_equal_preferences_split_between_both(demo_json):
+    _, done = demo_json
+    split = json.loads(done.stdout)["split"]
+    assert split["mail1"] > 0 and split["mail2"] > 0, split
+    assert split["mail1"] + split["mail2"] == 20
+
+
+def test_demo_null_mx_bounces_with_5_1_10(demo_json):
+    _, done = demo_json
+    assert json.loads(done.stdout)["bounce_status"] == "5.1.10"
+    lines = "\n".join(steps_of(done)["null_mx"]["details"]["lines"])
+    assert "Status: 5.1.10" in lines
+
+
 def test_demo_leaves_nothing_behind(demo_json):
     tmp, done = demo_json
     cleanup = json.loads(done.stdout)["steps"][-1]
