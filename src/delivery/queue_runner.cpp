@@ -83,6 +83,7 @@ void QueueRunner::stop() {
   if (!thread_.joinable()) return;
   io_.stop();
   thread_.join();
+  recorders_.join();  // records being written finish; their reports go nowhere
   // Couriers report into io_, which no longer runs: stop them before it goes.
   if (local_) local_->stop();
   if (remote_) remote_->stop();
@@ -228,12 +229,34 @@ void QueueRunner::finish_round(Entry& entry) {
 }
 
 void QueueRunner::record(Entry& entry) {
+  // Spool::update fsyncs; it runs on the recorder pool so that the records of many messages
+  // are written in parallel while this thread goes on scheduling. The message takes no new
+  // round until its record is written (in_flight).
+  ++entry.in_flight;
+  asio::post(recorders_, [this, message = entry.message]() {
+    auto updated = spool_.update(message);
+    asio::post(io_,
+               [this, id = message.id, updated = std::move(updated)] { recorded(id, updated); });
+  });
+}
+
+void QueueRunner::recorded(const queue::QueueId& id, const core::Result<void>& updated) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Entry& entry = it->second;
+  --entry.in_flight;
   auto& message = entry.message;
-  const auto id = message.id;
   const auto now = queue::Clock::now();
+  if (entry.deleted) {
+    if (auto removed = spool_.remove(id); !removed)
+      log(fmt::format("{}: delete: {}", id, removed.error().message));
+    entries_.erase(it);
+    queued_ = entries_.size();
+    return;
+  }
   // The record is fsynced before the message leaves memory (or is scheduled again): a crash
   // now redelivers at most what the Maildir courier then finds already written.
-  if (auto updated = spool_.update(message); !updated) {
+  if (!updated) {
     log(fmt::format("{}: cannot record the delivery results: {}; will retry", id,
                     updated.error().message));
     scheduler_.schedule(id, now + options_.retry.base);
@@ -243,7 +266,7 @@ void QueueRunner::record(Entry& entry) {
   entry.recovered = false;
   if (message.removable()) {
     scheduler_.cancel(id);
-    entries_.erase(id);
+    entries_.erase(it);
     queued_ = entries_.size();
     return;
   }

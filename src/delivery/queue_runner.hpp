@@ -19,6 +19,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
 
 #include "core/result.hpp"
 #include "delivery/courier.hpp"
@@ -76,7 +77,8 @@ class QueueRunner {
   void on_results(const queue::QueueId& id, std::vector<std::size_t> recipients,
                   std::vector<DeliveryResult> results);
   void finish_round(Entry& entry);
-  void record(Entry& entry);  // Spool::update, then drop or reschedule
+  void record(Entry& entry);  // Spool::update on the recorder pool, then recorded()
+  void recorded(const queue::QueueId& id, const core::Result<void>& updated);  // drop or reschedule
   void send_bounce(Entry& entry);
   template <class F>
   auto on_runner(F f);  // runs f on the runner thread and waits for its result
@@ -88,6 +90,7 @@ class QueueRunner {
   std::unique_ptr<Courier> remote_;
   asio::io_context io_{1};
   asio::steady_timer timer_{io_};
+  asio::thread_pool recorders_{4};  // parallel Spool::update fsyncs
   std::thread thread_;
   queue::Scheduler scheduler_;
   std::unordered_map<queue::QueueId, Entry> entries_;  // runner thread only
