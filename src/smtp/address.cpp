@@ -54,7 +54,7 @@ std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s.substr(0, 80)) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) {
+    if (u < 0x20 || u >= 0x7F) {  // error texts go into replies: ASCII only, no CR/LF
       out += "\\x";
       out += "0123456789abcdef"[u >> 4];
       out += "0123456789abcdef"[u & 15];
@@ -164,7 +164,9 @@ core::Result<void> check_address_literal(std::string_view literal) {
   unsigned char buffer[16];
   if (inner.size() > 5 && (inner.compare(0, 5, "IPv6:") == 0 || inner.compare(0, 5, "ipv6:") == 0 ||
                            inner.compare(0, 5, "IPV6:") == 0)) {
-    if (inet_pton(AF_INET6, inner.c_str() + 5, buffer) == 1) return {};
+    // Only hex digits, ':' and '.' (IPv4 tail) reach inet_pton, which would stop at a NUL.
+    const bool clean = inner.find_first_not_of("0123456789abcdefABCDEF:.", 5) == std::string::npos;
+    if (clean && inet_pton(AF_INET6, inner.c_str() + 5, buffer) == 1) return {};
     return core::fail("bad IPv6 address literal " + quoted(literal));
   }
   // Snum is 1-3 digits, 0-255 (inet_pton also refuses leading zeros, which Snum allows).

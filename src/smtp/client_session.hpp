@@ -48,17 +48,17 @@ struct Transaction {
 // The outcome for one recipient, RFC 5321 §4.2 classes.
 struct RecipientResult {
   enum class Kind : std::uint8_t { Delivered, Transient, Permanent } kind = Kind::Transient;
-  Reply reply;       // the server's reply that decided it (RCPT's, or the one after DATA)
-  std::string stage; // "RCPT", "DATA", "end of data", "MAIL", "EHLO", "connect"...
+  Reply reply;        // the server's reply that decided it (RCPT's, or the one after DATA)
+  std::string stage;  // "RCPT", "DATA", "end of data", "MAIL", "EHLO", "connect"...
 };
 
 // Why a session could not carry (more) mail: a failure before any transaction started tells
 // the courier to try the next address (RFC 5321 §5.1).
 struct SessionFailure {
   enum class Kind : std::uint8_t { Transient, Permanent } kind = Kind::Transient;
-  std::string stage;       // "greeting", "EHLO", "STARTTLS", "MAIL", "reading reply"...
+  std::string stage;  // "greeting", "EHLO", "STARTTLS", "MAIL", "reading reply"...
   std::optional<Reply> reply;
-  std::string message;     // "421 4.7.0 too busy" or "malformed reply: ..."
+  std::string message;  // "421 4.7.0 too busy" or "malformed reply: ..."
 };
 
 struct ClientAction {
@@ -88,7 +88,9 @@ class ClientSession {
   bool tls_active() const { return tls_active_; }
   bool offers(std::string_view extension) const;  // "PIPELINING", "STARTTLS", "SIZE", ...
   std::size_t server_size_limit() const { return size_limit_; }  // 0: none announced
-  const std::vector<std::string>& transcript() const { return transcript_; }  // "C: MAIL FROM:<a>", "S: 250 ..."
+  const std::vector<std::string>& transcript() const {
+    return transcript_;
+  }  // "C: MAIL FROM:<a>", "S: 250 ..."
 
  private:
   struct State;

@@ -1,6 +1,8 @@
 // DATA and BDAT content decoding; see data_decoder.hpp for the smuggling rules.
 #include "smtp/data_decoder.hpp"
 
+#include <cstring>
+
 namespace mxkit::smtp {
 
 void DataDecoder::start(Mode mode, std::string* content, std::size_t max_size, std::size_t max_line,
@@ -76,9 +78,14 @@ std::size_t DataDecoder::feed(const char* data, std::size_t n) {
         bare_ending();
         break;
       case State::Middle: {
-        // The hot loop: copy up to the next CR or LF in one piece.
+        // The hot path: copy up to the next CR or LF in one piece, found with two memchr()
+        // (vectorised in libc) rather than a loop over every octet.
         const std::size_t begin = i;
-        while (i < n && data[i] != '\r' && data[i] != '\n') ++i;
+        const void* lf = std::memchr(data + i, '\n', n - i);
+        const std::size_t lf_at =
+            lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - data) : n;
+        const void* cr = std::memchr(data + i, '\r', lf_at - i);
+        i = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - data) : lf_at;
         if (i > begin) {
           emit(data + begin, i - begin);
           add_to_line(i - begin);

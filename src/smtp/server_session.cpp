@@ -97,8 +97,7 @@ void ServerSession::decision(Event::Kind kind, Pending pending) {
 void ServerSession::receive(std::span<const char> bytes) {
   if (closing_ || finished_) return;
   if (phase_ == Phase::TlsWait) return;  // plaintext after STARTTLS: discarded (RFC 3207 §4.2)
-  input_.append(bytes.data(), bytes.size());
-  process();
+  process(std::string_view(bytes.data(), bytes.size()));
   if (!closing_ && input_.size() - input_pos_ > kMaxBufferedInput) {
     // Only possible while a decision is pending: the client pipelines without limit.
     close_with(421, "4.7.0", config_.hostname + " Error: too much pipelined input");
@@ -164,7 +163,7 @@ void ServerSession::answer(Verdict verdict) {
   } else {
     reset_transaction();  // RFC 5321 §4.1.1.4: the transaction ends either way
   }
-  process();
+  process({});
 }
 
 bool ServerSession::awaiting_decision() const { return pending_ != Pending::None; }
@@ -173,7 +172,19 @@ bool ServerSession::finished() const { return finished_; }
 
 // ---- The machine --------------------------------------------------------------------------
 
-void ServerSession::process() {
+// Runs the machine over what was buffered plus `fresh`. With nothing buffered it reads `fresh`
+// in place, so message content goes from the caller's buffer straight into the message; only
+// what cannot be handled yet (a partial line, input behind a pending decision) is copied.
+void ServerSession::process(std::string_view fresh) {
+  const bool in_place = input_pos_ == input_.size();
+  if (in_place) {
+    input_.clear();
+    input_pos_ = 0;
+    in_ = fresh;
+  } else {
+    input_.append(fresh);
+    in_ = std::string_view(input_).substr(input_pos_);
+  }
   while (pending_ == Pending::None && !closing_) {
     bool progress = false;
     switch (phase_) {
@@ -185,6 +196,12 @@ void ServerSession::process() {
     }
     if (!progress) break;
   }
+  if (in_place) {
+    input_.assign(in_);
+  } else {
+    input_pos_ = input_.size() - in_.size();
+  }
+  in_ = {};
   if (input_pos_ == input_.size()) {
     input_.clear();
     input_pos_ = 0;
@@ -197,16 +214,16 @@ void ServerSession::process() {
 }
 
 bool ServerSession::command_step() {
-  const char* begin = input_.data() + input_pos_;
-  const std::size_t available = input_.size() - input_pos_;
+  const char* begin = in_.data();
+  const std::size_t available = in_.size();
   if (available == 0) return false;
   if (skipping_long_line_) {
     const void* nl = std::memchr(begin, '\n', available);
     if (nl == nullptr) {
-      input_pos_ = input_.size();
+      in_ = {};
       return false;
     }
-    input_pos_ += static_cast<std::size_t>(static_cast<const char*>(nl) - begin) + 1;
+    in_.remove_prefix(static_cast<std::size_t>(static_cast<const char*>(nl) - begin) + 1);
     skipping_long_line_ = false;
     error_reply(500, "5.5.2", "Error: line too long");  // RFC 5321 §4.5.3.1.10
     return true;
@@ -222,7 +239,7 @@ bool ServerSession::command_step() {
   }
   const auto length = static_cast<std::size_t>(static_cast<const char*>(nl) - begin);
   std::string_view line(begin, length);
-  input_pos_ += length + 1;
+  in_.remove_prefix(length + 1);
   // Commands end in CRLF; a bare LF is taken too, as most servers do (it cannot confuse the
   // end of DATA, which only ever ends on CRLF.CRLF).
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -278,7 +295,11 @@ void ServerSession::reset_transaction() {
 // EHLO/HELO (RFC 5321 §4.1.1.1): also a reset (§4.1.4). RFC 2034 §3 exempts its reply from
 // enhanced codes.
 void ServerSession::ehlo(std::string_view argument, bool esmtp) {
-  if (argument.empty()) {
+  // The name goes into the Received: header (RFC 5321 §4.4): printable ASCII only, so that it
+  // can never carry a line break or other octets into the stored message.
+  const bool printable =
+      std::all_of(argument.begin(), argument.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+  if (argument.empty() || !printable) {
     return error_reply(501, "5.5.4", esmtp ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
   }
   reset_transaction();
@@ -310,7 +331,7 @@ void ServerSession::starttls(bool has_argument) {
   events_.push_back(std::move(e));
   // Whatever followed STARTTLS in the same packets was sent before TLS: drop it (the
   // CVE-2011-0411 command injection).
-  input_pos_ = input_.size();
+  in_ = {};
   phase_ = Phase::TlsWait;
 }
 

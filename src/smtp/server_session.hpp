@@ -121,7 +121,7 @@ class ServerSession {
   enum class Phase : std::uint8_t { Command, Data, Bdat, TlsWait, Closed };
   enum class Pending : std::uint8_t { None, Sender, Recipient, Message };
 
-  void process();
+  void process(std::string_view fresh);
   bool command_step();
   bool data_step();
   bool bdat_step();
@@ -133,6 +133,7 @@ class ServerSession {
   void bdat(std::string_view argument);
   void starttls(bool has_argument);
   void finish_message();
+  void reserve_content();
   void reset_transaction();
   void reply(std::uint16_t code, std::string_view enhanced, std::string_view text);
   void error_reply(std::uint16_t code, std::string_view enhanced, std::string_view text);
@@ -145,6 +146,7 @@ class ServerSession {
   std::deque<Event> events_;
   std::string input_;
   std::size_t input_pos_ = 0;  // input_ before this has been handled
+  std::string_view in_;        // while the machine runs: the input not yet handled
   std::string out_;            // replies not yet handed out as a Write event
   Phase phase_ = Phase::Command;
   Pending pending_ = Pending::None;

@@ -15,7 +15,16 @@ std::string_view skip_spaces(std::string_view s) {
   return s;
 }
 
+// Up to 1 MiB of a declared SIZE is reserved at once: a client's SIZE= is only a hint and must
+// not make idle connections hold large buffers.
+constexpr std::size_t kMaxReserve = 1u << 20;
+
 }  // namespace
+
+void ServerSession::reserve_content() {
+  content_.clear();
+  content_.reserve(std::min({envelope_.declared_size, config_.max_message_size, kMaxReserve}) + 2);
+}
 
 void ServerSession::mail(std::string_view argument) {
   if (!helo_done_) return error_reply(503, "5.5.1", "Error: send HELO/EHLO first");
@@ -98,8 +107,7 @@ void ServerSession::data(bool has_argument) {
   // RFC 5321 §3.3: DATA with no accepted recipient gets 554 (or 503).
   if (envelope_.recipients.empty()) return error_reply(554, "5.5.1", "Error: no valid recipients");
   out_ += "354 End data with <CR><LF>.<CR><LF>\r\n";  // no enhanced code, as Postfix
-  content_.clear();
-  content_.reserve(std::min(envelope_.declared_size, config_.max_message_size) + 2);
+  reserve_content();
   decoder_.start(DataDecoder::Mode::Dot, &content_, config_.max_message_size,
                  config_.max_line_length,
                  config_.bare_line_ending == ServerConfig::BareLineEnding::Normalize);
@@ -107,9 +115,8 @@ void ServerSession::data(bool has_argument) {
 }
 
 bool ServerSession::data_step() {
-  const std::size_t available = input_.size() - input_pos_;
-  if (available == 0) return false;
-  input_pos_ += decoder_.feed(input_.data() + input_pos_, available);
+  if (in_.empty()) return false;
+  in_.remove_prefix(decoder_.feed(in_.data(), in_.size()));
   if (!decoder_.done()) return false;
   phase_ = Phase::Command;
   finish_message();
@@ -151,8 +158,7 @@ void ServerSession::bdat(std::string_view argument) {
     bdat_refused_ = false;
     if (!bdat_used_) {
       bdat_used_ = true;
-      content_.clear();
-      content_.reserve(std::min(envelope_.declared_size, config_.max_message_size) + 2);
+      reserve_content();
       decoder_.start(DataDecoder::Mode::Chunks, &content_, config_.max_message_size,
                      config_.max_line_length,
                      config_.bare_line_ending == ServerConfig::BareLineEnding::Normalize);
@@ -163,11 +169,11 @@ void ServerSession::bdat(std::string_view argument) {
 
 bool ServerSession::bdat_step() {
   if (bdat_remaining_ > 0) {
-    const std::size_t available = input_.size() - input_pos_;
-    if (available == 0) return false;
-    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(available, bdat_remaining_));
-    if (!bdat_refused_) decoder_.feed(input_.data() + input_pos_, take);
-    input_pos_ += take;
+    if (in_.empty()) return false;
+    const auto take =
+        static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), bdat_remaining_));
+    if (!bdat_refused_) decoder_.feed(in_.data(), take);
+    in_.remove_prefix(take);
     bdat_remaining_ -= take;
     if (bdat_remaining_ > 0) return false;
   }

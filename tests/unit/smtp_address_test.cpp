@@ -76,6 +76,8 @@ INSTANTIATE_TEST_SUITE_P(
         PathCase{"<u@[192.0.2.256]>", {}, "error: bad address literal"},
         PathCase{"<u@[1.2.3]>", {}, "error: bad address literal"},
         PathCase{"<u@[IPv6:2001:db8::g]>", {}, "error: bad IPv6"},
+        PathCase{std::string("<u@[IPv6:2001:db8::1\0x]>", 24), {}, "error: bad IPv6"},
+        PathCase{"<u@[IPv6:::ffff:192.0.2.1]>", {}, "u@[IPv6:::ffff:192.0.2.1]"},
         PathCase{"<u@[192.0.2.1>", {}, "error: unterminated address literal"},
         // Domains.
         PathCase{"<u@a-b.c1.test>", {}, "u@a-b.c1.test"},

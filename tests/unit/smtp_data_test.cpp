@@ -309,3 +309,35 @@ TEST(StartTls, InjectedCommandsAreDiscarded) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Data, NormalizeKeepsEveryOctet) {
+  smtp::ServerConfig config;
+  config.bare_line_ending = smtp::ServerConfig::BareLineEnding::Normalize;
+  const auto out = run(kEnvelope + "a\nb\rc\r\r\nd\r\n..e\r\n.\r\n", config);
+  EXPECT_EQ(out.codes, with({"250 2.0.0"}));
+  ASSERT_EQ(out.messages.size(), 1u);
+  // Bare endings become CRLF; after one the line is not at its start, so nothing else changes.
+  EXPECT_EQ(out.messages[0].content, "a\r\nb\r\nc\r\n\r\nd\r\n.e\r\n");
+}
+
+TEST(Data, AfterBareLfADotIsNotUnstuffed) {
+  smtp::ServerConfig config;
+  config.bare_line_ending = smtp::ServerConfig::BareLineEnding::Normalize;
+  const auto out = run(kEnvelope + "a\n..b\r\n.\r\n", config);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].content, "a\r\n..b\r\n");
+}
+
+TEST(Bdat, LongLineInChunks) {
+  smtp::ServerConfig config;
+  config.max_line_length = 40;  // the commands fit
+  const std::string line(38, 'x');
+  EXPECT_EQ(run(kBdatEnvelope + "BDAT 40 LAST\r\n" + line + "\r\n", config).codes,
+            bdat_with({"250 2.0.0"}));
+  EXPECT_EQ(run(kBdatEnvelope + "BDAT 41 LAST\r\n" + line + "x\r\n", config).codes,
+            bdat_with({"500 5.5.2"}));
+}
+
+}  // namespace

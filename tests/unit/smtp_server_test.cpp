@@ -37,6 +37,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Case{"helo", "HELO client.test\r\n", {"250"}}, Case{"ehlo", kHelo, {kEhlo}},
         Case{"ehlo without name", "EHLO\r\n", {"501 5.5.4"}},
+        Case{"ehlo with a CR inside", "EHLO a\rX-Injected: 1\r\n", {"501 5.5.4"}},
+        Case{"helo with non-ASCII", "HELO h\xc3\xa9.test\r\n", {"501 5.5.4"}},
+        Case{"ehlo address literal", "EHLO [192.0.2.1]\r\n", {kEhlo}},
         Case{"lowercase verbs",
              "ehlo x\r\nmail from:<a@b.test>\r\nrcpt to:<c@d.test>\r\n",
              {kEhlo, "250 2.1.0", "250 2.1.5"}},
@@ -241,6 +244,41 @@ TEST(ServerSession, EnvelopeInEvents) {
   ASSERT_EQ(env.recipients.size(), 2u);
   EXPECT_EQ(env.recipients[1].text(), "e@f.test");
   EXPECT_EQ(d.out.messages[0].content, "hi\r\n");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ServerSession, ErrorTextsAreSafeAscii) {
+  // The reason in a 501 quotes the client's text with control and non-ASCII octets escaped.
+  const auto out = run(ehlo_then("MAIL FROM:<a\x01\xc3\xa9@b.test>\r\n"));
+  ASSERT_EQ(out.codes, (std::vector<std::string>{kEhlo, "501 5.1.7"}));
+  const std::string& text = out.replies[1].lines.front();
+  EXPECT_NE(text.find("\\x01\\xc3\\xa9"), std::string::npos) << text;
+}
+
+TEST(ServerSession, HeloIsNotEsmtpAndClientCloseAbandons) {
+  smtp::testing::Driver d;
+  d.defer(true);
+  d.send("HELO old.client\r\nMAIL FROM:<a@b.test>\r\n");
+  EXPECT_TRUE(d.session.awaiting_decision());
+  d.session.closed();
+  EXPECT_FALSE(d.session.awaiting_decision());
+  EXPECT_TRUE(d.session.finished());
+  EXPECT_FALSE(d.session.next_event());
+  d.send("RCPT TO:<c@d.test>\r\n");
+  EXPECT_TRUE(d.out.recipients.empty());
+  // The HELO reply was held with the pending MAIL's (one write per group) and went with it.
+  EXPECT_TRUE(d.out.codes.empty());
+}
+
+TEST(ServerSession, RefusedBdatChunksCountAsErrors) {
+  smtp::ServerConfig config;
+  config.max_errors = 2;
+  const auto out = run("EHLO c\r\nBDAT 1\r\nxBDAT 1\r\nxBDAT 1\r\nxNOOP\r\n", config);
+  EXPECT_EQ(out.codes, (std::vector<std::string>{kEhlo, "503 5.5.1", "503 5.5.1", "421 4.7.0"}));
+  EXPECT_TRUE(out.closed);
 }
 
 }  // namespace
