@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/dig_command.hpp"
+#include "cli/queue_command.hpp"
 #include "cli/route_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/zone_command.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   mxkit::cli::add_serve_command(app, exit_code);
   mxkit::cli::add_dig_command(app, exit_code);
   mxkit::cli::add_route_command(app, exit_code);
+  mxkit::cli::add_queue_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

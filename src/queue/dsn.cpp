@@ -3,7 +3,9 @@
 // CRLF and stays within RFC 5322 §2.1.1's 998 octets whatever the remote reply held.
 #include "queue/dsn.hpp"
 
+#include <cctype>
 #include <ctime>
+#include <initializer_list>
 
 #include <fmt/format.h>
 
@@ -197,16 +199,20 @@ std::string build_dsn(const Message& message, std::string_view original, DsnKind
   std::string headers = original_headers(original, options.max_headers);
 
   // A boundary that occurs in none of the parts (RFC 2046 §5.1.1): the original's headers
-  // are the sender's text and could hold any string.
+  // are the sender's text and could hold any string, as could the sender's address.
   std::string boundary;
   for (unsigned n = 0;; ++n) {
-    boundary = fmt::format("mxkit.{}.{}", clean(options.boundary_seed, 40), n);
-    for (char& c : boundary)
-      if (c == ' ' || c == '"') c = '_';
+    // Only letters and digits of the seed: RFC 2046 §5.1.1 allows few characters in a boundary.
+    std::string seed = options.boundary_seed.substr(0, 40);
+    for (char& c : seed)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    boundary = fmt::format("mxkit.{}.{}", seed, n);
     std::string marker = "--" + boundary;
-    if (text.find(marker) == std::string::npos && status.find(marker) == std::string::npos &&
-        headers.find(marker) == std::string::npos)
-      break;
+    bool used = false;
+    for (const std::string* part : std::initializer_list<const std::string*>{
+             &text, &status, &headers, &sender, &host, &options.postmaster})
+      used = used || part->find(marker) != std::string::npos;
+    if (!used) break;
   }
 
   std::string out;

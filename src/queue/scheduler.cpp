@@ -21,6 +21,14 @@ std::chrono::milliseconds retry_delay(const RetryPolicy& policy, std::uint32_t a
 void Scheduler::schedule(const QueueId& id, Clock::time_point when) {
   when_[id] = when;
   heap_.emplace(when, id);
+  // Messages moved again and again leave stale entries behind: rebuild once they outnumber
+  // the live ones, so the heap stays within twice the queue.
+  if (heap_.size() > 2 * when_.size() + 64) {
+    std::vector<Entry> live;
+    live.reserve(when_.size());
+    for (const auto& [key, at] : when_) live.emplace_back(at, key);
+    heap_ = decltype(heap_)(std::greater<>{}, std::move(live));
+  }
 }
 
 void Scheduler::cancel(const QueueId& id) { when_.erase(id); }
@@ -39,14 +47,14 @@ std::vector<QueueId> Scheduler::due(Clock::time_point now) {
 }
 
 std::optional<Clock::time_point> Scheduler::next_due() const {
-  // Stale entries may sit on top; a const method cannot pop them, so it looks past them.
-  if (when_.empty()) return std::nullopt;
-  auto top = heap_.top();
-  auto it = when_.find(top.second);
-  if (it != when_.end() && it->second == top.first) return top.first;
-  auto earliest = std::min_element(
-      when_.begin(), when_.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-  return earliest->second;
+  // Popping stale entries changes no answer, only what later calls have to skip.
+  while (!heap_.empty()) {
+    const Entry& top = heap_.top();
+    auto it = when_.find(top.second);
+    if (it != when_.end() && it->second == top.first) return top.first;
+    heap_.pop();
+  }
+  return std::nullopt;
 }
 
 void Scheduler::flush(Clock::time_point now) {

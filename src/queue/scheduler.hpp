@@ -39,7 +39,8 @@ class Scheduler {
 
  private:
   using Entry = std::pair<Clock::time_point, QueueId>;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;  // stale entries skipped lazily
+  // Stale entries are skipped lazily; mutable so next_due() can drop them from the top.
+  mutable std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
   std::unordered_map<QueueId, Clock::time_point> when_;
 };
 

@@ -235,6 +235,10 @@ tl::expected<Decoded, DecodeFailure> decode(std::string_view file) {
       return incomplete("file header cut short");
     return damaged("not a spool file (bad magic)");
   }
+  // Some file systems keep a file's new length but not its data after a crash: zeros where
+  // the header should be are that, not damage.
+  if (file.substr(0, kFileHeaderSize).find_first_not_of('\0') == std::string_view::npos)
+    return incomplete("file header never written");
   if (file.substr(0, 4) != kMagic) return damaged("not a spool file (bad magic)");
   if (static_cast<std::uint8_t>(file[4]) != kVersion)
     return damaged(fmt::format("unknown spool file version {}",

@@ -55,6 +55,19 @@ TEST(Scheduler, FlushMakesEverythingDueNow) {
   EXPECT_TRUE(s.due(t0 + minutes(100)).empty());
 }
 
+TEST(Scheduler, ManyMovesKeepOneLiveEntryPerMessage) {
+  Scheduler s;
+  const std::vector<QueueId> ids = {"A", "B", "C"};
+  for (int round = 0; round < 1000; ++round)
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      s.schedule(ids[i], t0 + minutes(round + static_cast<int>(i)));
+  s.cancel("B");
+  EXPECT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.next_due(), t0 + minutes(999));
+  EXPECT_EQ(s.due(t0 + minutes(2000)), (std::vector<QueueId>{"A", "C"}));
+  EXPECT_EQ(s.next_due(), std::nullopt);
+}
+
 TEST(RetryDelay, ExponentialCappedWithJitterBounds) {
   RetryPolicy p;
   p.base = minutes(5);

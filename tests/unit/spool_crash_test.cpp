@@ -113,6 +113,32 @@ TEST(SpoolCrash, EveryCutOfTheLastRecordRecoversThePreviousState) {
   EXPECT_EQ((*spool)->recovered().at(0).attempts, 7u);
 }
 
+TEST(SpoolCrash, ZerosWhereTheFirstWriteShouldBeAreIncomplete) {
+  // A file system may keep a new file's length but not its data after a crash.
+  TempDir dir;
+  Prepared p = prepare(dir.path());
+  std::string zeros(p.committed.size(), '\0');
+  auto d = spool_file::decode(zeros);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().kind, spool_file::DecodeError::Incomplete);
+  std::string tail_zeroed = p.committed;
+  std::fill(tail_zeroed.begin() + 40, tail_zeroed.end(), '\0');
+  d = spool_file::decode(tail_zeroed);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().kind, spool_file::DecodeError::Incomplete);
+  write_bytes(dir.path() / "queue" / p.first.id, zeros);
+  auto spool = Spool::open(dir.path(), SpoolOptions{.commit_threads = 1});
+  EXPECT_TRUE((*spool)->recovered().empty());
+  EXPECT_TRUE((*spool)->recovery_notes().empty());
+  EXPECT_FALSE(fs::exists(dir.path() / "queue" / p.first.id));
+  // Zeros after committed records are a torn tail, not damage.
+  std::string with_zeros = p.one + std::string(100, '\0');
+  d = spool_file::decode(with_zeros);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->torn_tail);
+  EXPECT_EQ(d->message.attempts, 1u);
+}
+
 TEST(SpoolCrash, CorruptedStateRecordEndsTheHistoryThere) {
   TempDir dir;
   Prepared p = prepare(dir.path());
