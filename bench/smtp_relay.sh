@@ -29,17 +29,18 @@ echo
 echo "relay msgs/s (mxkit / postfix):"
 /usr/bin/python3 - "$csv" <<'PY'
 import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
+# smtp_bench.sh rows: date,label,mode,version,kind,sessions,msgs,len,rcpts,rc,wall,msgs/s,MiB/s,
+# queued,cpu,delivered,relay_wall,relay_msgs_per_s,sink_cpu
 rate = {}
-for r in rows:
-    key = (r.get("label") or r.get("server", "?"), r.get("mode", "?"))
-    value = r.get("relay_msgs_per_s") or r.get("msgs_per_s")
-    if value:
-        rate[key] = float(value)
-for mode in sorted({m for _, m in rate}):
-    p, m = rate.get(("postfix-relay", mode)), rate.get(("mxkit-relay", mode))
+for row in csv.reader(open(sys.argv[1])):
+    if len(row) < 18 or row[0] == "date":
+        continue
+    try:
+        rate[(row[1], row[4])] = float(row[17])
+    except ValueError:
+        pass
+for kind in sorted({k for _, k in rate}):
+    p, m = rate.get(("postfix-relay", kind)), rate.get(("mxkit-relay", kind))
     if p and m:
-        print(f"  {mode:6} mxkit {m:8.1f}  postfix {p:8.1f}  ratio {m / p:.2f}x")
-    else:
-        print(f"  {mode:6} mxkit {m}  postfix {p}")
+        print(f"  {kind:6} mxkit {m:8.1f}  postfix {p:8.1f}  ratio {m / p:.2f}x")
 PY

@@ -83,7 +83,7 @@ void QueueRunner::stop() {
   if (!thread_.joinable()) return;
   io_.stop();
   thread_.join();
-  writers_.join();  // records being written finish (they post into the stopped io_)
+  recorders_.join();  // records being written finish; their reports go nowhere
   // Couriers report into io_, which no longer runs: stop them before it goes.
   if (local_) local_->stop();
   if (remote_) remote_->stop();
@@ -241,16 +241,15 @@ void QueueRunner::finish_round(Entry& entry) {
   record(entry);
 }
 
-// The record is fsynced before the message leaves memory (or is scheduled again): a crash
-// now redelivers at most what the Maildir courier then finds already written. The fsync runs on
-// the writer threads, so the records of many messages reach the disk in parallel instead of one
-// at a time on the runner's thread; the entry counts as in flight meanwhile (no new round).
 void QueueRunner::record(Entry& entry) {
+  // Spool::update fsyncs; it runs on the recorder pool so that the records of many messages
+  // are written in parallel while this thread goes on scheduling. The message takes no new
+  // round until its record is written (in_flight).
   ++entry.in_flight;
-  asio::post(writers_, [this, snapshot = entry.message]() {
-    auto updated = spool_.update(snapshot);
+  asio::post(recorders_, [this, message = entry.message]() {
+    auto updated = spool_.update(message);
     asio::post(io_,
-               [this, id = snapshot.id, updated = std::move(updated)]() { recorded(id, updated); });
+               [this, id = message.id, updated = std::move(updated)] { recorded(id, updated); });
   });
 }
 
@@ -261,14 +260,15 @@ void QueueRunner::recorded(const queue::QueueId& id, const core::Result<void>& u
   --entry.in_flight;
   auto& message = entry.message;
   const auto now = queue::Clock::now();
-  if (entry.deleted) {  // `delete ID` came while the record was written
+  if (entry.deleted) {
     if (auto removed = spool_.remove(id); !removed)
       log(fmt::format("{}: delete: {}", id, removed.error().message));
-    scheduler_.cancel(id);
     entries_.erase(it);
     queued_ = entries_.size();
     return;
   }
+  // The record is fsynced before the message leaves memory (or is scheduled again): a crash
+  // now redelivers at most what the Maildir courier then finds already written.
   if (!updated) {
     log(fmt::format("{}: cannot record the delivery results: {}; will retry", id,
                     updated.error().message));

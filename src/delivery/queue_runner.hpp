@@ -77,8 +77,8 @@ class QueueRunner {
   void on_results(const queue::QueueId& id, std::vector<std::size_t> recipients,
                   std::vector<DeliveryResult> results);
   void finish_round(Entry& entry);
-  void record(Entry& entry);  // Spool::update, then drop or reschedule
-  void recorded(const queue::QueueId& id, const core::Result<void>& updated);
+  void record(Entry& entry);  // Spool::update on the recorder pool, then recorded()
+  void recorded(const queue::QueueId& id, const core::Result<void>& updated);  // drop or reschedule
   void send_bounce(Entry& entry);
   void send_delay_warning(Entry& entry, queue::Clock::time_point now);
   template <class F>
@@ -90,8 +90,8 @@ class QueueRunner {
   std::unique_ptr<Courier> local_;
   std::unique_ptr<Courier> remote_;
   asio::io_context io_{1};
-  asio::thread_pool writers_{8};  // spool record fsyncs, in parallel
   asio::steady_timer timer_{io_};
+  asio::thread_pool recorders_{4};  // parallel Spool::update fsyncs
   std::thread thread_;
   queue::Scheduler scheduler_;
   std::unordered_map<queue::QueueId, Entry> entries_;  // runner thread only

@@ -80,7 +80,7 @@ void RemoteCourier::deliver(DeliveryJob job, DeliveryDone done) {
       request.smtputf8 = job.message.smtputf8;
       request.arrival = job.message.arrival;
       asio::co_spawn(io_, courier_->deliver(std::move(request)),
-                     [round, positions](std::exception_ptr e, std::vector<RecipientOutcome> out) {
+                     [round, positions = positions](std::exception_ptr e, std::vector<RecipientOutcome> out) {
                        for (std::size_t j = 0; j < positions.size(); ++j) {
                          if (!e && j < out.size()) {
                            round->results[positions[j]] = to_delivery_result(out[j]);

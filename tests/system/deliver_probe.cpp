@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
       ++open;
       asio::co_spawn(
           io, courier.deliver(std::move(request)),
-          [&, m, domain](std::exception_ptr e, std::vector<delivery::RecipientOutcome> outcomes) {
+          [&, m, domain = domain](std::exception_ptr e, std::vector<delivery::RecipientOutcome> outcomes) {
             nlohmann::json line = {{"message", m}, {"domain", domain}};
             auto list = nlohmann::json::array();
             for (const auto& o : outcomes)

@@ -21,7 +21,9 @@ BODY = ("Subject: hello\r\nFrom: a@client.test\r\nTo: john@example.test\r\n\r\n"
 def server(mxkit, tmp_path):
     s = SmtpServer(mxkit, tmp_path, ["--mailbox", "john@example.test", "--mailbox", "jane@example.test",
                                      "--alias", "team@example.test=john@example.test,jane@example.test",
-                                     "--max-message-size", "20000", "--max-recipients", "3"]).start()
+                                     "--max-message-size", "20000", "--max-recipients", "3",
+                                     # relayed mail waits (deferred 4.4.3): the real DNS is never asked
+                                     "--resolver", "127.0.0.1:9"]).start()
     yield s
     s.stop()
 
@@ -205,3 +207,21 @@ def test_toml_smtp_section(mxkit, tmp_path):
     done = subprocess.run([str(mxkit), "serve", "--config", str(config)], capture_output=True, text=True, timeout=10)
     assert done.returncode == 2
     assert f'{config}:4:17: unknown key "maildir_roots" in [smtp]' in done.stderr
+
+
+def test_control_socket_flush_retry_delete(server, mxkit):
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+        c.sendmail("a@example.test", ["far@remote.test"], BODY)  # relayed from loopback: waits
+    queue = [str(mxkit), "queue"]
+    listed = subprocess.run([*queue, "list", "--spool", str(server.spool), "--json"], capture_output=True, text=True,
+                            timeout=10)
+    assert listed.returncode == 0, listed.stderr
+    ids = [p.name for p in (server.spool / "queue").iterdir()]
+    assert len(ids) == 1 and ids[0] in listed.stdout
+    for args, expected in ((["flush"], "to be tried now"), (["retry", ids[0]], "to be tried now"),
+                           (["delete", ids[0]], "deleted"), (["delete", ids[0]], "no message")):
+        done = subprocess.run([*queue, *args, "--spool", str(server.spool)], capture_output=True, text=True,
+                              timeout=10)
+        assert expected in done.stdout + done.stderr, (args, done.stdout, done.stderr)
+    assert not any((server.spool / "queue").iterdir())
+    assert "deleted by the operator" in server.log_text()
