@@ -387,3 +387,19 @@ data_end_timeout = "10m"
     finally:
         import processes
         processes.stop(proc)
+
+
+def test_delay_warning_once(world):
+    """All MX down: after --delay-warning one DSN with Action: delayed, and only one."""
+    net, sender, port = world(extra=["--delay-warning", "1s", "--retry-base", "1s", "--retry-max", "1s"])
+    sender.start()
+    sender.send(SENDER, ["bob@dest.test"], "slow")
+    files = sender.wait_files(SENDER, 1, timeout=15)
+    assert len(files) == 1, sender.log()
+    text = files[0].read_text()
+    assert "Action: delayed" in text and "Status: 4." in text and "Will-Retry-Until:" in text
+    end = time.monotonic() + 4  # more rounds go by: no second warning
+    while time.monotonic() < end:
+        time.sleep(0.2)
+    assert len(sender.files(SENDER)) == 1
+    assert sender.log().count("status=deferred") >= 3
