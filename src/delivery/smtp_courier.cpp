@@ -3,6 +3,7 @@
 #include "delivery/smtp_courier.hpp"
 
 #include <cstdio>
+#include <set>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -48,6 +49,8 @@ struct SmtpCourier::State {
   std::mt19937_64 rng;
   Gate total;
   std::map<std::string, std::unique_ptr<Gate>> per_destination;
+  std::map<std::string, std::unique_ptr<Gate>> planning;  // a domain's first plan in progress
+  std::set<std::string> planned;                          // domains planned at least once
   DeadHosts dead;
   ConnectionCache cache;
   Stats stats;
@@ -158,8 +161,25 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpCourier::deliver(DeliveryRequ
     hops = co_await relay_hops(s->resolver, *s->options.relayhost,
                                s->options.routing.address_preference);
   } else {
+    // The first plan for a domain runs alone: deliveries that start meanwhile wait for it and
+    // then plan from the warm cache, so a burst of mail for a new domain asks DNS once, not
+    // once per message (the resolver does not merge identical queries in flight). Each still
+    // makes its own plan, so equal preferences are shuffled per message (RFC 5321 §5.1).
+    Gate* planning = nullptr;
+    if (!s->planned.contains(request.domain)) {
+      auto& gate = s->planning[request.domain];
+      if (!gate) gate = std::make_unique<Gate>(1);
+      planning = gate.get();
+      co_await planning->acquire();
+    }
     hops = co_await mx_hops(s->resolver, request.domain, s->options.routing, s->options.smtp_port,
                             s->rng);
+    if (planning) {
+      if (s->planned.size() >= 100000) s->planned.clear();  // a bound, not a cache
+      s->planned.insert(request.domain);
+      planning->release();
+      if (planning->idle()) s->planning.erase(request.domain);
+    }
   }
   if (hops.hops.empty()) {
     const bool permanent = !hops.verdict_dsn.empty() && hops.verdict_dsn[0] == '5';

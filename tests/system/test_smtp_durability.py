@@ -180,3 +180,24 @@ def test_null_mx_sender_refused_with_dns_in_the_same_process(mxkit, tmp_path):
             assert code == 250
     finally:
         server.stop()
+
+
+def test_spool_error_answers_452_and_keeps_serving(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+    try:
+        queue = server.spool / "queue"
+        hidden = server.spool / "queue.away"
+        queue.rename(hidden)  # the spool cannot write: as a failed disk would
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            try:
+                c.sendmail("a@client.test", ["x@example.test"], "Subject: lost?\r\n\r\nbody\r\n")
+                raise AssertionError("a message was acknowledged without a spool")
+            except smtplib.SMTPDataError as e:
+                assert e.smtp_code == 452 and e.smtp_error.startswith(b"4.3.1"), e
+        hidden.rename(queue)
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            c.sendmail("a@client.test", ["x@example.test"], "Subject: kept\r\n\r\nbody\r\n")
+        files = server.wait_delivered("x@example.test", 1)
+        assert len(files) == 1 and b"Subject: kept" in files[0].read_bytes()
+    finally:
+        server.stop()
