@@ -7,15 +7,14 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "queue/dsn.hpp"
 
 namespace {
 
 namespace queue = mxkit::queue;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using mxkit::fuzzing::check;
 
 // Input: fields separated by NUL; the first octet of each recipient's address field picks its
 // state.

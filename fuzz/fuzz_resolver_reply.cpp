@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "dns/rrtype.hpp"
 #include "resolver/cache.hpp"
 #include "resolver/classify.hpp"
@@ -17,9 +18,7 @@ namespace {
 
 using namespace mxkit;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using mxkit::fuzzing::check;
 
 }  // namespace
 

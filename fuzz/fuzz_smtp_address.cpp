@@ -6,15 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "smtp/address.hpp"
 
 namespace {
 
 using namespace mxkit;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using mxkit::fuzzing::check;
 
 }  // namespace
 

@@ -5,15 +5,14 @@
 #include <span>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "smtp/reply.hpp"
 
 namespace {
 
 using namespace mxkit;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using mxkit::fuzzing::check;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_session.hpp"
 
@@ -15,9 +16,7 @@ namespace {
 
 using namespace mxkit;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using mxkit::fuzzing::check;
 
 bool only_crlf(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {

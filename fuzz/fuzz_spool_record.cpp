@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "queue/spool_file.hpp"
 
 namespace {
@@ -12,9 +13,7 @@ namespace {
 namespace queue = mxkit::queue;
 namespace spool_file = mxkit::queue::spool_file;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using mxkit::fuzzing::check;
 
 bool same(const queue::Message& a, const queue::Message& b) {
   if (a.id != b.id || a.sender != b.sender || a.arrival != b.arrival ||

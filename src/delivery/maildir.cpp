@@ -11,16 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/ascii.hpp"
+#include "core/file_io.hpp"
+
 namespace mxkit::delivery {
 
 namespace {
-
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool safe_folder_name(std::string_view name) {
   if (name.empty() || name.front() == '.') return false;  // also "." and ".."
@@ -29,28 +25,7 @@ bool safe_folder_name(std::string_view name) {
   return true;
 }
 
-std::string errno_text() { return std::strerror(errno); }
-
-// Makes the directory durable: its entry in the parent is on disk once the parent is fsynced.
-bool fsync_path(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
+std::string errno_text() { return core::errno_text(errno); }
 
 DeliveryResult deferred(std::string text) {
   return {DeliveryResult::Status::Deferred, "451 4.3.0 " + text, "4.3.0", "maildir"};
@@ -63,8 +38,8 @@ core::Result<std::filesystem::path> maildir_folder(const std::filesystem::path& 
   const auto at = address.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == address.size())
     return core::fail(fmt::format("\"{}\" is not local@domain", address));
-  std::string local = ascii_lower(address.substr(0, at));
-  std::string domain = ascii_lower(address.substr(at + 1));
+  std::string local = core::ascii_lower(address.substr(0, at));
+  std::string domain = core::ascii_lower(address.substr(at + 1));
   if (!safe_folder_name(local))
     return core::fail(fmt::format("local part \"{}\" is not a safe folder name", local));
   if (!safe_folder_name(domain))
@@ -166,8 +141,8 @@ core::Result<void> MaildirCourier::ensure_folder(const std::filesystem::path& fo
   // New folders are made durable up to the root, so a rename into new/ is never lost with them.
   if (!existed) {
     for (auto dir = folder; dir != root_.parent_path() && !dir.empty(); dir = dir.parent_path()) {
-      if (!fsync_path(dir))
-        return core::fail(fmt::format("cannot fsync {}: {}", dir.string(), errno_text()));
+      if (auto synced = core::fsync_dir(dir); !synced)
+        return core::fail("cannot make a new Maildir durable: " + synced.error().message);
       if (dir == root_) break;
     }
   }
@@ -216,7 +191,7 @@ void MaildirCourier::deliver_batch(std::deque<Pending>& batch) {
       if (text.empty()) text = maildir_content(job.message.sender, *job.content);
       const auto tmp = copy.folder / "tmp" / copy.name;
       copy.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (copy.fd < 0 || !write_all(copy.fd, text)) {
+      if (copy.fd < 0 || !core::write_all(copy.fd, text)) {
         result = deferred(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
         if (copy.fd >= 0) ::close(copy.fd);
         continue;
@@ -248,13 +223,13 @@ void MaildirCourier::deliver_batch(std::deque<Pending>& batch) {
     folders.insert(copy.folder);
   }
   for (const auto& folder : folders) {
-    if (fsync_path(folder / "new")) continue;
-    const std::string why = errno_text();
+    auto synced = core::fsync_dir(folder / "new");
+    if (synced) continue;
+    const std::string why = synced.error().message;
     for (auto& copy : copies)
       if (copy.folder == folder &&
           results[copy.job][copy.slot].status == DeliveryResult::Status::Delivered)
-        results[copy.job][copy.slot] =
-            deferred(fmt::format("cannot fsync {}/new: {}", folder.string(), why));
+        results[copy.job][copy.slot] = deferred(why);
   }
   for (std::size_t j = 0; j < batch.size(); ++j) batch[j].done(std::move(results[j]));
 }

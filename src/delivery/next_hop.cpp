@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "delivery/route_driver.hpp"
 #include "dns/rrtype.hpp"
 #include "routing/address.hpp"
@@ -64,9 +65,7 @@ core::Result<std::pair<std::string, Relay>> parse_route(std::string_view text,
         tl::unexpect, core::Error{fmt::format("\"{}\": expected DOMAIN=HOST[:PORT]", text)});
   auto relay = parse_relay(text.substr(eq + 1), default_port);
   if (!relay) return core::Result<std::pair<std::string, Relay>>(tl::unexpect, relay.error());
-  std::string domain(text.substr(0, eq));
-  for (auto& c : domain)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string domain = core::ascii_lower(text.substr(0, eq));
   if (!domain.empty() && domain.back() == '.') domain.pop_back();
   return std::pair<std::string, Relay>(std::move(domain), std::move(*relay));
 }

@@ -9,18 +9,11 @@
 #include <fmt/format.h>
 
 #include "queue/dsn.hpp"
+#include "smtp/address.hpp"
 
 namespace mxkit::delivery {
 
 namespace {
-
-std::string domain_of(std::string_view address) {
-  const auto at = address.rfind('@');
-  std::string domain(at == std::string_view::npos ? std::string_view() : address.substr(at + 1));
-  for (char& c : domain)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return domain;
-}
 
 const char* status_word(DeliveryResult::Status status) {
   switch (status) {
@@ -140,7 +133,7 @@ void QueueRunner::dispatch(Entry& entry) {
   for (std::size_t i = 0; i < message.recipients.size(); ++i) {
     if (message.recipients[i].state != queue::RecipientState::Pending) continue;
     const bool is_local =
-        options_.is_local && options_.is_local(domain_of(message.recipients[i].address));
+        options_.is_local && options_.is_local(smtp::address_domain(message.recipients[i].address));
     (is_local ? local : remote).recipients.push_back(i);
   }
   if (!remote.recipients.empty() && !remote_) {
@@ -288,72 +281,57 @@ void QueueRunner::recorded(const queue::QueueId& id, const core::Result<void>& u
   arm_timer();
 }
 
-// RFC 3464 Action: delayed, once per message after --delay-warning (0: never), never to <>.
-void QueueRunner::send_delay_warning(Entry& entry, queue::Clock::time_point now) {
-  auto& message = entry.message;
-  const auto after = options_.retry.delay_warning;
-  if (after.count() <= 0 || message.delay_warning_sent || message.sender.empty() ||
-      now - message.arrival < after || !entry.content)
-    return;
+// Builds the DSN of `kind` about `entry` and queues it from <> to the original sender, to be
+// delivered like any other message. False (logged) when the spool cannot take it.
+bool QueueRunner::queue_dsn(Entry& entry, queue::DsnKind kind, queue::Clock::time_point now) {
+  const auto& message = entry.message;
+  const bool failure = kind == queue::DsnKind::Failure;
   queue::DsnOptions dsn_options;
   dsn_options.reporting_mta = options_.hostname;
   dsn_options.postmaster = "MAILER-DAEMON@" + options_.hostname;
   dsn_options.now = now;
-  dsn_options.boundary_seed = message.id + "D";
+  dsn_options.boundary_seed = failure ? message.id : message.id + "D";
   dsn_options.lifetime = options_.retry.lifetime;
-  queue::NewMessage warning;
-  warning.recipients = {message.sender};
-  warning.content = queue::build_dsn(message, *entry.content, queue::DsnKind::Delay, dsn_options);
-  warning.client_address = "127.0.0.1";
-  warning.helo = options_.hostname;
-  auto content = std::make_shared<const std::string>(warning.content);
-  auto stored = spool_.store_sync(std::move(warning));
+  queue::NewMessage dsn;
+  dsn.recipients = {message.sender};
+  dsn.content = queue::build_dsn(message, *entry.content, kind, dsn_options);
+  dsn.client_address = "127.0.0.1";
+  dsn.helo = options_.hostname;
+  auto content = std::make_shared<const std::string>(dsn.content);
+  auto stored = spool_.store_sync(std::move(dsn));
   if (!stored) {
-    log(fmt::format("{}: cannot queue the delay warning: {}", message.id, stored.error().message));
-    return;
+    log(fmt::format("{}: cannot queue the {}: {}", message.id, failure ? "bounce" : "delay warning",
+                    stored.error().message));
+    return false;
   }
-  message.delay_warning_sent = true;
-  log(fmt::format("{}: sender delay notification: {}", message.id, stored->id));
-  Entry warning_entry;
-  warning_entry.message = *stored;
-  warning_entry.content = std::move(content);
-  auto [it, added] = entries_.emplace(stored->id, std::move(warning_entry));
+  log(fmt::format("{}: sender {} notification: {}", message.id, failure ? "non-delivery" : "delay",
+                  stored->id));
+  Entry dsn_entry;
+  dsn_entry.message = *stored;
+  dsn_entry.content = std::move(content);
+  auto [it, added] = entries_.emplace(stored->id, std::move(dsn_entry));
   queued_ = entries_.size();
   if (added) scheduler_.schedule(stored->id, now);
-  arm_timer();
+  arm_timer();  // the original may leave the queue now, without arming the timer itself
+  return true;
+}
+
+// RFC 3464 Action: delayed, once per message after --delay-warning (0: never), never to <>.
+void QueueRunner::send_delay_warning(Entry& entry, queue::Clock::time_point now) {
+  const auto& message = entry.message;
+  const auto after = options_.retry.delay_warning;
+  if (after.count() <= 0 || message.delay_warning_sent || message.sender.empty() ||
+      now - message.arrival < after || !entry.content)
+    return;
+  if (queue_dsn(entry, queue::DsnKind::Delay, now)) entry.message.delay_warning_sent = true;
 }
 
 void QueueRunner::send_bounce(Entry& entry) {
-  auto& message = entry.message;
   // Never a DSN about a DSN (RFC 3464 §2, RFC 5321 §6.1): bounce_needed() is false for <>.
-  if (message.bounce_sent || !message.bounce_needed()) return;
-  queue::DsnOptions dsn_options;
-  dsn_options.reporting_mta = options_.hostname;
-  dsn_options.postmaster = "MAILER-DAEMON@" + options_.hostname;
-  dsn_options.now = queue::Clock::now();
-  dsn_options.boundary_seed = message.id;
-  dsn_options.lifetime = options_.retry.lifetime;
-  queue::NewMessage bounce;
-  bounce.recipients = {message.sender};
-  bounce.content = queue::build_dsn(message, *entry.content, queue::DsnKind::Failure, dsn_options);
-  bounce.client_address = "127.0.0.1";
-  bounce.helo = options_.hostname;
-  auto content = std::make_shared<const std::string>(bounce.content);
-  auto stored = spool_.store_sync(std::move(bounce));
-  if (!stored) {
-    log(fmt::format("{}: cannot queue the bounce: {}; will retry", message.id,
-                    stored.error().message));
-    return;  // bounce_sent stays false: the next round tries again
-  }
-  message.bounce_sent = true;
-  log(fmt::format("{}: sender non-delivery notification: {}", message.id, stored->id));
-  Entry bounce_entry;
-  bounce_entry.message = *stored;
-  bounce_entry.content = std::move(content);
-  auto [it, added] = entries_.emplace(stored->id, std::move(bounce_entry));
-  queued_ = entries_.size();
-  if (added) scheduler_.schedule(stored->id, queue::Clock::now());
-  arm_timer();  // the original may leave the queue now, without arming the timer itself
+  if (entry.message.bounce_sent || !entry.message.bounce_needed()) return;
+  // On failure bounce_sent stays false: the next round tries again.
+  if (queue_dsn(entry, queue::DsnKind::Failure, queue::Clock::now()))
+    entry.message.bounce_sent = true;
 }
 
 std::size_t QueueRunner::flush() {

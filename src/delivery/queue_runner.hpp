@@ -23,6 +23,7 @@
 
 #include "core/result.hpp"
 #include "delivery/courier.hpp"
+#include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/spool.hpp"
 
@@ -79,6 +80,7 @@ class QueueRunner {
   void finish_round(Entry& entry);
   void record(Entry& entry);  // Spool::update on the recorder pool, then recorded()
   void recorded(const queue::QueueId& id, const core::Result<void>& updated);  // drop or reschedule
+  bool queue_dsn(Entry& entry, queue::DsnKind kind, queue::Clock::time_point now);
   void send_bounce(Entry& entry);
   void send_delay_warning(Entry& entry, queue::Clock::time_point now);
   template <class F>

@@ -8,19 +8,9 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 
+#include "smtp/address.hpp"
+
 namespace mxkit::delivery {
-
-namespace {
-
-std::string domain_of(std::string_view address) {
-  const auto at = address.rfind('@');
-  std::string domain(at == std::string_view::npos ? std::string_view() : address.substr(at + 1));
-  for (char& c : domain)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return domain;
-}
-
-}  // namespace
 
 DeliveryResult to_delivery_result(const RecipientOutcome& outcome) {
   DeliveryResult r;
@@ -58,7 +48,8 @@ void RemoteCourier::deliver(DeliveryJob job, DeliveryDone done) {
     // One transaction per domain: recipients grouped, in their order within each group.
     std::map<std::string, std::vector<std::size_t>> by_domain;  // domain → positions in job
     for (std::size_t k = 0; k < job.recipients.size(); ++k)
-      by_domain[domain_of(job.message.recipients.at(job.recipients[k]).address)].push_back(k);
+      by_domain[smtp::address_domain(job.message.recipients.at(job.recipients[k]).address)]
+          .push_back(k);
     struct Round {
       std::vector<DeliveryResult> results;
       std::size_t open = 0;
@@ -79,20 +70,20 @@ void RemoteCourier::deliver(DeliveryJob job, DeliveryDone done) {
       request.body_8bit = job.message.body_8bit;
       request.smtputf8 = job.message.smtputf8;
       request.arrival = job.message.arrival;
-      asio::co_spawn(io_, courier_->deliver(std::move(request)),
-                     [round, positions = positions](std::exception_ptr e, std::vector<RecipientOutcome> out) {
-                       for (std::size_t j = 0; j < positions.size(); ++j) {
-                         if (!e && j < out.size()) {
-                           round->results[positions[j]] = to_delivery_result(out[j]);
-                         } else {  // never lose a recipient to a bug: defer it
-                           round->results[positions[j]].status = DeliveryResult::Status::Deferred;
-                           round->results[positions[j]].reply =
-                               "451 4.3.0 internal error in the SMTP courier";
-                           round->results[positions[j]].enhanced = "4.3.0";
-                         }
-                       }
-                       if (--round->open == 0) round->done(std::move(round->results));
-                     });
+      asio::co_spawn(
+          io_, courier_->deliver(std::move(request)),
+          [round, positions = positions](std::exception_ptr e, std::vector<RecipientOutcome> out) {
+            for (std::size_t j = 0; j < positions.size(); ++j) {
+              if (!e && j < out.size()) {
+                round->results[positions[j]] = to_delivery_result(out[j]);
+              } else {  // never lose a recipient to a bug: defer it
+                round->results[positions[j]].status = DeliveryResult::Status::Deferred;
+                round->results[positions[j]].reply = "451 4.3.0 internal error in the SMTP courier";
+                round->results[positions[j]].enhanced = "4.3.0";
+              }
+            }
+            if (--round->open == 0) round->done(std::move(round->results));
+          });
     }
     if (by_domain.empty()) round->done({});
   });

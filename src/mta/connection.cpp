@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "mta/received.hpp"
 
 namespace mxkit::mta {
@@ -140,7 +141,7 @@ asio::awaitable<smtp::Verdict> Connection::store(smtp::Event& event) {
   std::set<std::string> seen;
   for (const auto& path : envelope.recipients)
     for (auto& address : shared_.policy.expand(path))
-      if (seen.insert(lowercase(address)).second) recipients.push_back(std::move(address));
+      if (seen.insert(core::ascii_lower(address)).second) recipients.push_back(std::move(address));
   if (recipients.empty())  // every recipient an alias that loops back to itself
     co_return smtp::Verdict::refuse(554, "5.4.6", "Alias loop: the recipients lead to no mailbox");
 

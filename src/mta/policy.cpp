@@ -5,14 +5,9 @@
 
 #include <fmt/format.h>
 
-namespace mxkit::mta {
+#include "core/ascii.hpp"
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+namespace mxkit::mta {
 
 std::vector<net::AddressPrefix> loopback_prefixes() {
   return {*net::AddressPrefix::parse("127.0.0.0/8"), *net::AddressPrefix::parse("::1")};
@@ -21,7 +16,7 @@ std::vector<net::AddressPrefix> loopback_prefixes() {
 namespace {
 
 std::string key_of(const smtp::Mailbox& mailbox) {
-  return lowercase(mailbox.local) + "@" + lowercase(mailbox.domain);
+  return core::ascii_lower(mailbox.local) + "@" + core::ascii_lower(mailbox.domain);
 }
 
 // A local part we can turn into a Maildir folder (delivery/maildir.cpp refuses the same).
@@ -38,7 +33,7 @@ bool folder_safe(std::string_view local) {
 core::Result<AcceptancePolicy> AcceptancePolicy::make(const PolicyConfig& config) {
   AcceptancePolicy p;
   for (const auto& text : config.local_domains) {
-    std::string domain = lowercase(text);
+    std::string domain = core::ascii_lower(text);
     if (!domain.empty() && domain.back() == '.') domain.pop_back();
     auto probe = smtp::parse_mailbox("postmaster@" + domain);
     if (domain.empty() || !probe)
@@ -50,7 +45,7 @@ core::Result<AcceptancePolicy> AcceptancePolicy::make(const PolicyConfig& config
     auto mailbox = smtp::parse_mailbox(text);
     if (!mailbox)
       return core::fail(fmt::format("{} \"{}\": {}", what, text, mailbox.error().message));
-    if (!p.domains_.contains(lowercase(mailbox->domain)))
+    if (!p.domains_.contains(core::ascii_lower(mailbox->domain)))
       return core::fail(fmt::format("{} \"{}\": {} is not a local domain (--local-domain)", what,
                                     text, mailbox->domain));
     if (!folder_safe(mailbox->local))
@@ -60,7 +55,7 @@ core::Result<AcceptancePolicy> AcceptancePolicy::make(const PolicyConfig& config
   };
   for (const auto& text : config.mailboxes) {
     if (text.starts_with("*@")) {
-      const std::string domain = lowercase(text.substr(2));
+      const std::string domain = core::ascii_lower(text.substr(2));
       if (!p.domains_.contains(domain))
         return core::fail(
             fmt::format("mailbox \"{}\": {} is not a local domain (--local-domain)", text, domain));
@@ -86,7 +81,7 @@ core::Result<AcceptancePolicy> AcceptancePolicy::make(const PolicyConfig& config
       if (!target)
         return core::fail(
             fmt::format("alias \"{}\": target \"{}\": {}", text, item, target.error().message));
-      targets.push_back(target->local + "@" + lowercase(target->domain));
+      targets.push_back(target->local + "@" + core::ascii_lower(target->domain));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
     if (targets.empty()) return core::fail(fmt::format("alias \"{}\": no target address", text));
@@ -98,7 +93,7 @@ core::Result<AcceptancePolicy> AcceptancePolicy::make(const PolicyConfig& config
 }
 
 bool AcceptancePolicy::is_local_domain(std::string_view domain) const {
-  return domains_.contains(lowercase(domain));
+  return domains_.contains(core::ascii_lower(domain));
 }
 
 bool AcceptancePolicy::may_relay(const asio::ip::address& client) const {
@@ -112,10 +107,10 @@ smtp::Verdict AcceptancePolicy::check_recipient(const smtp::Path& recipient,
   if (box.domain.empty())
     return smtp::Verdict::accept("2.1.5", "<Postmaster>: Ok");  // RFC 5321 §4.5.1
   const std::string address = box.text();
-  const std::string domain = lowercase(box.domain);
+  const std::string domain = core::ascii_lower(box.domain);
   if (domains_.contains(domain)) {
     const std::string key = key_of(box);
-    if (lowercase(box.local) == "postmaster" || aliases_.contains(key) ||
+    if (core::ascii_lower(box.local) == "postmaster" || aliases_.contains(key) ||
         mailboxes_.contains(key) || catch_all_.contains(domain)) {
       if (!aliases_.contains(key) && !folder_safe(box.local))
         return smtp::Verdict::refuse(
@@ -135,10 +130,11 @@ smtp::Verdict AcceptancePolicy::check_recipient(const smtp::Path& recipient,
 
 std::vector<std::string> AcceptancePolicy::expand(const smtp::Path& recipient) const {
   std::vector<std::string> out;
-  std::string start = recipient.mailbox.domain.empty()
-                          ? "postmaster@" + (local_domains_.empty() ? std::string("localhost")
-                                                                    : local_domains_.front())
-                          : recipient.mailbox.local + "@" + lowercase(recipient.mailbox.domain);
+  std::string start =
+      recipient.mailbox.domain.empty()
+          ? "postmaster@" +
+                (local_domains_.empty() ? std::string("localhost") : local_domains_.front())
+          : recipient.mailbox.local + "@" + core::ascii_lower(recipient.mailbox.domain);
   // Depth-first over the alias graph; each address once, at most 8 levels (a loop ends there).
   struct Item {
     std::string address;
@@ -149,7 +145,7 @@ std::vector<std::string> AcceptancePolicy::expand(const smtp::Path& recipient) c
   while (!stack.empty()) {
     Item item = std::move(stack.back());
     stack.pop_back();
-    const std::string key = lowercase(item.address);
+    const std::string key = core::ascii_lower(item.address);
     if (!seen.insert(key).second) continue;
     auto alias = aliases_.find(key);
     if (alias == aliases_.end() || item.depth >= 8) {
@@ -165,7 +161,7 @@ std::vector<std::string> AcceptancePolicy::expand(const smtp::Path& recipient) c
 std::string AcceptancePolicy::sender_domain_to_check(const smtp::Path& sender) const {
   if (sender.null || sender.mailbox.domain.empty() || sender.mailbox.domain.front() == '[')
     return {};
-  std::string domain = lowercase(sender.mailbox.domain);
+  std::string domain = core::ascii_lower(sender.mailbox.domain);
   if (domains_.contains(domain)) return {};
   return domain;
 }
@@ -173,10 +169,11 @@ std::string AcceptancePolicy::sender_domain_to_check(const smtp::Path& sender) c
 smtp::Verdict AcceptancePolicy::check_sender(const smtp::Path& sender,
                                              SenderDomainStatus status) const {
   if (status == SenderDomainStatus::NullMx)
-    return smtp::Verdict::refuse(550, "5.7.27",
-                                 fmt::format("<{}>: Sender address rejected: domain {} publishes a "
-                                             "null MX and accepts no mail (RFC 7505)",
-                                             sender.text(), lowercase(sender.mailbox.domain)));
+    return smtp::Verdict::refuse(
+        550, "5.7.27",
+        fmt::format("<{}>: Sender address rejected: domain {} publishes a "
+                    "null MX and accepts no mail (RFC 7505)",
+                    sender.text(), core::ascii_lower(sender.mailbox.domain)));
   return smtp::Verdict::accept("2.1.0", fmt::format("<{}>: Ok", sender.text()));
 }
 

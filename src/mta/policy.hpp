@@ -78,7 +78,4 @@ class AcceptancePolicy {
   std::vector<net::AddressPrefix> relay_from_;
 };
 
-// ASCII lowercase (UTF-8 octets are kept).
-std::string lowercase(std::string_view text);
-
 }  // namespace mxkit::mta

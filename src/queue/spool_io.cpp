@@ -15,8 +15,6 @@ namespace fs = std::filesystem;
 fs::path queue_dir(const fs::path& spool) { return spool / "queue"; }
 fs::path message_path(const fs::path& spool, const QueueId& id) { return queue_dir(spool) / id; }
 
-std::string errno_text(int err) { return std::strerror(err); }
-
 tl::expected<std::string, ReadError> read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -42,36 +40,6 @@ tl::expected<std::string, ReadError> read_file(const fs::path& path) {
   }
   ::close(fd);
   return data;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) {
-      errno = EIO;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-core::Result<void> fsync_dir(int dir_fd, const fs::path& path) {
-  if (::fsync(dir_fd) != 0)
-    return core::fail(fmt::format("{}: fsync: {}", path.string(), errno_text(errno)));
-  return {};
-}
-
-core::Result<void> fsync_dir(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return core::fail(fmt::format("{}: {}", path.string(), errno_text(errno)));
-  auto r = fsync_dir(fd, path);
-  ::close(fd);
-  return r;
 }
 
 core::Result<void> append_record(const fs::path& path, std::string_view record) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/file_io.hpp"
 #include "core/result.hpp"
 #include "queue/message.hpp"
 #include "queue/spool_file.hpp"
@@ -21,13 +22,10 @@ struct ReadError {
 };
 tl::expected<std::string, ReadError> read_file(const std::filesystem::path& path);
 
-// write() until everything is written; false with errno set otherwise.
-bool write_all(int fd, std::string_view data);
-std::string errno_text(int err);
-
-// fsync of a directory: its entries (file creations, unlinks) reach stable storage.
-core::Result<void> fsync_dir(int dir_fd, const std::filesystem::path& path);
-core::Result<void> fsync_dir(const std::filesystem::path& path);
+// Complete writes, errno text and directory fsyncs are core's (core/file_io.hpp).
+using core::errno_text;
+using core::fsync_dir;
+using core::write_all;
 
 // Appends `record` to the file and fdatasyncs it; on a failure the file is cut back to its
 // old length so a later append is not hidden behind a half-written record.

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 
+#include "core/ascii.hpp"
+
 namespace mxkit::smtp {
 
 namespace {
@@ -266,12 +268,11 @@ core::Result<Parameters> parse_parameters(std::string_view text, bool allow_utf8
 
 }  // namespace
 
-std::string Mailbox::domain_lower() const {
-  std::string out = domain;
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
-  }
-  return out;
+std::string Mailbox::domain_lower() const { return core::ascii_lower(domain); }
+
+std::string address_domain(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : core::ascii_lower(address.substr(at + 1));
 }
 
 bool Mailbox::is_utf8() const {

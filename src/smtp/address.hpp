@@ -54,6 +54,10 @@ struct ParseOptions {
 // and dropped (Appendix C). Errors say what is wrong: "missing '<'", "bad domain \"a..b\"".
 core::Result<PathArgument> parse_path_argument(std::string_view text, const ParseOptions& options);
 
+// The domain of an address as the queue stores it ("User@Example.TEST" → "example.test"):
+// what follows the last '@', ASCII-lowercased; "" when there is none.
+std::string address_domain(std::string_view address);
+
 // A bare address "user@example.test" as given on command lines and in configs (no <>).
 core::Result<Mailbox> parse_mailbox(std::string_view text, bool allow_utf8 = true);
 
