@@ -17,7 +17,8 @@ namespace {
 
 const char* status_word(DeliveryResult::Status status) {
   switch (status) {
-    case DeliveryResult::Status::Delivered: return "delivered";
+    case DeliveryResult::Status::Delivered:
+      return "sent";  // Postfix's word, relays and mailboxes alike
     case DeliveryResult::Status::Deferred: return "deferred";
     case DeliveryResult::Status::Bounced: return "bounced";
   }
