@@ -440,19 +440,25 @@ std::string parse(FieldKind kind, TextCursor& in, Bytes& out) {
     }
     case FieldKind::HexRest: {
       // RFC 4034 §5.3 and kin: whitespace may appear anywhere within the hex.
+      const std::size_t start = out.size();
       core::HexDecoder hex(out);
       while (!in.done())
         if (!hex.feed(in.next().text)) return "bad hex digit";
       if (!hex.finish()) return "odd number of hex digits";
+      // An empty quoted token ("") is no data; the wire form needs at least one octet.
+      if (out.size() == start) return "missing value";
       return {};
     }
     case FieldKind::Base64Rest: {
       // RFC 4034 §2.2 and kin: "Whitespace is allowed within the Base64 text" — anywhere,
       // as BIND reads it. (Knot requires every token to be whole 4-character quanta.)
+      const std::size_t start = out.size();
       core::Base64Decoder b64(out);
       while (!in.done())
         if (auto err = b64.feed(in.next().text); !err.empty()) return std::string(err);
       if (auto err = b64.finish(); !err.empty()) return std::string(err);
+      // An empty quoted token ("") is no data; the wire form needs at least one octet.
+      if (out.size() == start) return "missing value";
       return {};
     }
     case FieldKind::HexWithLength: {

@@ -549,6 +549,8 @@ const BadText kBadText[] = {
     {"DNSKEY", "256 3 8 AAA", "multiple of 4", 3},
     {"DNSKEY", "256 3 8 AA*A", "bad Base64 character", 3},
     {"DHCID", "", "missing value", 0},
+    {"OPENPGPKEY", "\"\"", "missing value", 0},  // an empty quoted token is no data (fuzz find)
+    {"DS", "1 8 2 \"\"", "missing value", 3},
     // HexWithLength, Base32WithLength
     {"NSEC3PARAM", "1 0 0 0", "odd number", 3},
     {"NSEC3PARAM", "1 0 0 00 00", "unexpected", 4},  // RFC 5155 §3.3: no whitespace in the salt
