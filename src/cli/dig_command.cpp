@@ -22,6 +22,7 @@
 
 #include "cli/dig_output.hpp"
 #include "cli/resolver_options.hpp"
+#include "cli/usage.hpp"
 #include "dns/name.hpp"
 #include "dns/rrtype.hpp"
 #include "resolver/address.hpp"
@@ -34,7 +35,7 @@ namespace {
 
 // dig's exit statuses: 1 for a bad command line, 9 when no server replied, 10 for an
 // internal error such as an unusable server address.
-constexpr int kExitUsage = 1, kExitNoReply = 9, kExitInternal = 10;
+constexpr int kExitBadCommandLine = 1, kExitNoReply = 9, kExitInternal = 10;
 
 struct DigArguments {
   std::vector<std::string> words;  // @SERVER, NAME, TYPE, CLASS and +options, in order
@@ -375,7 +376,7 @@ int run_trace(const DigRequest& r, const DigArguments& a) {
     auto made = make_resolver_config(a.resolver);
     if (!made) {
       std::fprintf(stderr, "mxkit dig: %s\n", made.error().message.c_str());
-      return kExitUsage;
+      return kExitBadCommandLine;
     }
     config = std::move(*made);
     config.port_override = port;
@@ -440,7 +441,7 @@ int run_dig(const DigArguments& a) {
   auto request = make_request(a);
   if (!request) {
     std::fprintf(stderr, "mxkit dig: %s\n", request.error().message.c_str());
-    return kExitUsage;
+    return kExitBadCommandLine;
   }
   try {
     return request->trace ? run_trace(*request, a) : run_query(*request, a);
@@ -470,6 +471,7 @@ void add_dig_command(CLI::App& app, int& exit_code) {
       "--root-hints, else from the root NS set the server gives.\n\n"
       "Exit status: 0 on a reply (whatever its rcode), 1 for a bad command line, 9 when no server\n"
       "replied, 10 when the server address is unusable.");
+  set_usage_exit_code(*dig, kExitBadCommandLine);
   dig->callback([a, &exit_code] { exit_code = run_dig(*a); });
 }
 
