@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/server.hpp"
+#include "cli/serve_check.hpp"
 #include "cli/serve_config.hpp"
 
 namespace mxkit::cli {
@@ -27,9 +28,11 @@ struct ServeOptions {
   std::uint32_t rate_limit = 0;
   bool rotate = false;
   std::uint16_t max_udp_payload = 1232;
+  bool check_config = false;  // --check-config: load and print, do not serve
 };
 
-int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones) {
+int serve(auth::ServerOptions options, std::vector<auth::ZoneSource> zones, bool check_only) {
+  if (check_only) return check_serve_config(options, zones);
   auth::DnsServer server(std::move(options), std::move(zones));
   if (auto started = server.start(); !started) {
     std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
@@ -51,7 +54,7 @@ int run_serve(const ServeOptions& o) {
       std::fprintf(stderr, "mxkit serve: %s\n", config.error().message.c_str());
       return 2;
     }
-    return serve(std::move(config->dns), std::move(config->zones));
+    return serve(std::move(config->dns), std::move(config->zones), o.check_config);
   }
   if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
     std::fprintf(stderr, "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
@@ -136,7 +139,7 @@ int run_serve(const ServeOptions& o) {
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
-  return serve(std::move(options), std::move(zones));
+  return serve(std::move(options), std::move(zones), o.check_config);
 }
 
 }  // namespace
@@ -145,7 +148,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServeOptions>();
   auto* serve = app.add_subcommand("serve", "Run the authoritative DNS server");
   serve->add_option("--config", o->config, "TOML configuration (docs/config.md)");
-  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)");
+  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS[:PORT] (repeatable; a bare address means port 53; IPv6 "
+                    "with a port as [::1]:5300)");
   serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)");
   serve->add_option("--allow-transfer", o->allow_transfer,
                     "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
@@ -164,7 +168,14 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   serve->add_flag("--rotate-addresses", o->rotate, "Rotate the order of A/AAAA records between answers");
   serve->add_option("--max-udp-payload", o->max_udp_payload, "Largest UDP response and the EDNS size offered (default 1232)")
       ->check(CLI::Range(512, 65535));
-  serve->callback([o, &exit_code] { exit_code = run_serve(*o); });
+  serve->add_flag("--check-config", o->check_config,
+                  "Read the options or --config and every zone, print what would be served, and exit: 0 "
+                  "when all is well, 1 otherwise");
+  // With --check-config any error means "not good": 1, as nsd-checkconf and postfix check exit.
+  serve->callback([o, &exit_code] {
+    exit_code = run_serve(*o);
+    if (o->check_config && exit_code != 0) exit_code = 1;
+  });
 }
 
 }  // namespace mxkit::cli
