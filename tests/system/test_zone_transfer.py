@@ -100,7 +100,7 @@ def test_transfer_refused_or_notauth(mxkit, tmp_path, primary):
         assert not r.answer
     finally:
         log = closed.stop()
-    assert "refused a zone transfer to 127.0.0.1" in log
+    assert "refused a zone transfer of example.test. to 127.0.0.1" in log
 
 
 def test_bind_secondary_takes_the_zone(primary, tmp_path):
