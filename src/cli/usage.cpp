@@ -103,8 +103,16 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
   const CLI::App& command = deepest_selected(app);
   const std::string path = command_path(command);
   std::string message = one_line(error.what());
-  if (name == "RequiredError" && command.get_require_subcommand_min() > 0 &&
-      command.get_subcommands().empty())
+  // CLI11 checks what is required before what is left over; an unknown option is the better
+  // thing to name ("mxkit route --bogus" is about --bogus, not the missing address).
+  std::vector<std::string> unknown;
+  for (const auto& word : command.remaining())
+    if (word.starts_with('-')) unknown.push_back(word);
+  if (name == "RequiredError" && !unknown.empty())
+    message = fmt::format("The following argument{} not expected: {}",
+                          unknown.size() == 1 ? " was" : "s were", fmt::join(unknown, " "));
+  else if (name == "RequiredError" && command.get_require_subcommand_min() > 0 &&
+           command.get_subcommands().empty())
     message = fmt::format("give a command: {}", fmt::join(subcommand_names(command), ", "));
   std::fprintf(stderr, "%s: %s (see %s --help)\n", path.c_str(), message.c_str(), path.c_str());
   return usage_exit_code(command);
