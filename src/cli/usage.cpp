@@ -12,8 +12,9 @@ namespace mxkit::cli {
 
 namespace {
 
-std::map<const CLI::App*, int>& usage_codes() {
-  static std::map<const CLI::App*, int> codes;
+// By the command's path ("mxkit dig"): a name outlives any particular App object.
+std::map<std::string, int>& usage_codes() {
+  static std::map<std::string, int> codes;
   return codes;
 }
 
@@ -49,11 +50,14 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-void set_usage_exit_code(const CLI::App& command, int code) { usage_codes()[&command] = code; }
+void set_usage_exit_code(const CLI::App& command, int code) {
+  usage_codes()[command_path(command)] = code;
+}
 
 int usage_exit_code(const CLI::App& command) {
   for (const CLI::App* at = &command; at; at = at->get_parent())
-    if (auto found = usage_codes().find(at); found != usage_codes().end()) return found->second;
+    if (auto found = usage_codes().find(command_path(*at)); found != usage_codes().end())
+      return found->second;
   return kExitUsage;
 }
 
