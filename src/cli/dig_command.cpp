@@ -294,6 +294,9 @@ core::Result<DigRequest> make_request(const DigArguments& a) {
   if (r.trace && (r.type == dns::rrtype::AXFR || r.type == dns::rrtype::IXFR))
     return core::fail(
         "+trace follows referrals to one answer; a zone transfer has none: drop +trace");
+  // The iterative resolver behind +trace chooses its own sockets and families.
+  if (r.trace && (r.source || r.only_v4 || r.only_v6))
+    return core::fail("+trace does not take -b, -4 or -6 (the query without +trace does)");
   if (r.server) shown.push_back(fmt::format("@{}", *r.server));
   if (a.port != 0) shown.push_back(fmt::format("-p {}", a.port));
   for (const auto& word : a.words)

@@ -172,14 +172,14 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
       std::fputs(banner(r.args_text, found).c_str(), stdout);
     ++counts.messages;
     counts.bytes += message.size();
-    // RFC 5936 §2.2: an error rcode ends the transfer, as does any response without records.
-    if (parsed->header.rcode != dns::rcode::NOERROR || parsed->answer.empty())
-      co_return XfrEnd::Refused;
     if (r.json) {
       ReplyInfo info{
           address_text(server.address), server.port, true, {}, message.size(), std::time(nullptr)};
       json.push_back(json_text(*parsed, message, info));
     }
+    // RFC 5936 §2.2: an error rcode ends the transfer, as does any response without records.
+    if (parsed->header.rcode != dns::rcode::NOERROR || parsed->answer.empty())
+      co_return XfrEnd::Refused;
     std::string out;
     for (const auto& record : parsed->answer) {
       if (auto took = progress.take(record); !took) {

@@ -64,6 +64,7 @@ USAGE_ERRORS = [
     (["dig", "@127.0.0.1", "x.test", "IXFR"], 1, "IXFR needs the serial"),
     (["dig", "@127.0.0.1", "x.test", "AXFR", "+trace"], 1, "mxkit dig: +trace"),
     (["dig", "a.test", "b.test"], 1, "mxkit dig: more than one name"),
+    (["dig", "-4", "+trace", "a.test"], 1, "mxkit dig: +trace does not take -b, -4 or -6"),
 ]
 
 

@@ -401,6 +401,17 @@ def test_transfer_is_digs(xfr, args):
         assert re.search(r"^;; XFR size: 1506 records \(messages [2-9], bytes \d+\)$", ours.stdout, re.M), ours.stdout
 
 
+def test_transfer_as_json(xfr):
+    ours = run([str(server_mxkit()), "dig", "@127.0.0.1", "-p", str(xfr.port), "example.test", "AXFR", "+json"])
+    assert ours.returncode == 0, ours.stderr
+    messages = json.loads(ours.stdout)
+    assert len(messages) >= 2
+    records = [rr for m in messages for rr in m["answerRRs"]]
+    assert len(records) == 1506
+    assert records[0]["TYPEname"] == records[-1]["TYPEname"] == "SOA"
+    assert all(m["RCODE"] == 0 for m in messages)
+
+
 def test_ixfr_gives_the_differences_from_mxkit(xfr):
     if xfr.backend != "mxkit":
         pytest.skip("NSD 4.6 keeps no IXFR history of zone file reloads: it answers in AXFR form")
