@@ -426,13 +426,15 @@ void add_dig_command(CLI::App& app, int& exit_code) {
   // One timeout model, dig's: +timeout=S per attempt, +tries=N attempts (+retry=N: N + 1).
   command->get_option("--timeout")
       ->description(
-          "The +timeout setting in milliseconds: wait this long for each reply (default 5000)");
+          "The +timeout setting in milliseconds: wait this long for each reply (default 5000; "
+          "1500 for each query of +trace)");
   command->footer(
       "Options as dig takes them: +short +[no]tcp +[no]rec +trace +json +[no]dnssec +bufsize=N\n"
       "+[no]edns +[no]adflag +[no]cdflag +[no]cmd +[no]comments +[no]question +[no]answer\n"
       "+[no]authority +[no]additional +[no]stats +[no]all +[no]multi +[no]nsid.\n"
       "Waiting: +timeout=S seconds for each reply (default 5; --timeout MS is the same setting in\n"
-      "milliseconds) and +tries=N attempts per server (default 3; +retry=N means N + 1 tries).\n\n"
+      "milliseconds; +trace waits 1500 ms a query unless told) and +tries=N attempts per server\n"
+      "(default 3; +retry=N means N + 1 tries).\n\n"
       "@SERVER is an address or a host name (resolved through --resolver, /etc/resolv.conf, or\n"
       "--root-hints). Without @SERVER: --resolver, else /etc/resolv.conf. +trace starts from\n"
       "--root-hints, else from the root NS set the server gives; +trace +json prints the steps as\n"
