@@ -97,8 +97,9 @@ def test_mail1_never_greets_lands_in_mail2(world, backend):
     sender.send(SENDER, ["bob@dest.test"])
     assert len(mail2.wait_files("bob@dest.test", 1)) == 1
     assert time.monotonic() - started < 10
-    log = sender.log()
+    log = sender.wait_log("status=sent") and sender.log()
     assert f"mail1.dest.test[{MAIL1}]:{port} timed out" in log, log
+    assert f"to=<bob@dest.test>, relay=mail2.dest.test[{MAIL2}]:{port}" in log and "status=sent" in log, log
 
 
 @pytest.mark.parametrize("backend", ["mxkit", "nsd"])
@@ -110,7 +111,9 @@ def test_mail1_answers_421_lands_in_mail2(world, backend):
     sender.start()
     sender.send(SENDER, ["bob@dest.test"])
     assert len(mail2.wait_files("bob@dest.test", 1)) == 1
-    assert "said: 421 4.7.0 mail1 too busy" in sender.log()
+    log = sender.wait_log("status=sent") and sender.log()
+    assert f"mail1.dest.test[{MAIL1}]:{port}" in log and "said: 421 4.7.0 mail1 too busy" in log, log
+    assert f"to=<bob@dest.test>, relay=mail2.dest.test[{MAIL2}]:{port}" in log and "status=sent" in log, log
 
 
 @pytest.mark.parametrize("backend", ["mxkit", "nsd"])

@@ -146,6 +146,7 @@ def test_refusals_have_their_codes(server):
     c.close()
     time.sleep(0.3)
     assert server.maildir_files("john@example.test") == []  # nothing of the above was taken
+    assert nothing_taken(server)
 
 
 def test_relay_denied_outside_relay_from(mxkit, tmp_path):
@@ -177,6 +178,14 @@ def test_relay_denied_outside_relay_from(mxkit, tmp_path):
         s.stop()
 
 
+def nothing_taken(server: SmtpServer) -> bool:
+    """No message anywhere: no Maildir file under the root, nothing queued in the spool."""
+    delivered = [p for p in server.mail.rglob("*") if p.is_file()] if server.mail.exists() else []
+    queued = list((server.spool / "queue").iterdir())
+    assert delivered == [] and queued == [], (delivered, queued)
+    return True
+
+
 SMUGGLED = b"MAIL FROM:<evil@client.test>\r\nRCPT TO:<jane@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nsmuggled\r\n"
 
 
@@ -195,6 +204,8 @@ def test_smuggling_endings_never_end_data(server, ending):
     time.sleep(0.2)
     assert server.maildir_files("jane@example.test") == []
     assert server.maildir_files("john@example.test") == []
+    assert nothing_taken(server)
+    assert "smuggled" not in server.log_text() and server.log_text().count("client=[") == 0
 
 
 def test_idle_timeout(mxkit, tmp_path):
