@@ -54,9 +54,9 @@ postlog   unix-dgram n - n - 1 postlogd
 """
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((address, 0))
         return s.getsockname()[1]
 
 
@@ -65,10 +65,12 @@ class PostfixInstance:
     they win over the defaults below. Mail for virtual_mailbox_domains lands in Maildirs below
     `self.vmail`, written as user postfix."""
 
-    def __init__(self, settings: dict[str, str], port: int | None = None, hostname: str = "pf.postfix.test"):
+    def __init__(self, settings: dict[str, str], port: int | None = None, hostname: str = "pf.postfix.test",
+                 address: str = "127.0.0.1"):
+        self.address = address  # a loopback address: 127.0.0.1, or an MX's on the test internet
         self.dir = Path(tempfile.mkdtemp(prefix="mxkit-postfix-"))
         os.chmod(self.dir, 0o755)
-        self.port = port or free_port()
+        self.port = port or free_port(address)
         self.hostname = hostname
         self.config = self.dir / "etc"
         self.queue = self.dir / "queue"
@@ -95,6 +97,8 @@ class PostfixInstance:
             "mydomain": "postfix.test",
             "myorigin": "$myhostname",
             "mydestination": "",
+            # Postfix takes only addresses of an interface here ("no local interface found for
+            # 127.0.1.25": lo has 127.0.0.1/8); master.cf's listener names its own address.
             "inet_interfaces": "127.0.0.1",
             "inet_protocols": "ipv4",
             "mynetworks": "127.0.0.0/8",
@@ -135,13 +139,14 @@ class PostfixInstance:
             os.chown(owned, self.owner.pw_uid, self.owner.pw_gid)
         self.maillog.touch()
         (self.config / "main.cf").write_text(self.main_cf())
-        (self.config / "master.cf").write_text(SERVICES.format(listen=f"127.0.0.1:{self.port}"))
+        (self.config / "master.cf").write_text(SERVICES.format(listen=f"{self.address}:{self.port}"))
         # `postfix check` creates the queue directories with their owners and modes
         # (post-install create-missing) and checks the configuration.
         check = subprocess.run([POSTFIX, "-c", str(self.config), "check"], capture_output=True, text=True,
                                timeout=60)
         if check.returncode != 0:
-            raise RuntimeError(f"postfix -c {self.config} check failed: {check.stdout}{check.stderr}{self.log()}")
+            raise RuntimeError(f"postfix -c {self.config} check failed: {check.stdout}{check.stderr}{self.log()}"
+                               f"{self.fatal_on_a_terminal()}")
         with open(self.output, "w") as out:
             # -d: stay in the foreground as our child (so we stop it by PID); -c: this instance.
             self.proc = subprocess.Popen([MASTER, "-c", str(self.config), "-d"], stdout=out,
@@ -152,7 +157,7 @@ class PostfixInstance:
                 raise RuntimeError(f"postfix master exited ({self.proc.returncode}): "
                                    f"{self.output.read_text()}{self.log()}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                with socket.create_connection((self.address, self.port), timeout=1) as s:
                     s.settimeout(5)
                     if s.recv(512).startswith(b"220"):
                         s.sendall(b"QUIT\r\n")
@@ -160,7 +165,16 @@ class PostfixInstance:
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"postfix did not greet on 127.0.0.1:{self.port}: {self.log()}")
+        raise RuntimeError(f"postfix did not greet on {self.address}:{self.port}: {self.log()}")
+
+    def fatal_on_a_terminal(self) -> str:
+        """Postfix commands write their fatal errors to stderr only when it is a terminal (else to
+        syslog, which a test machine may not run): the check again under script(1) to show why."""
+        if not shutil.which("script"):
+            return ""
+        again = subprocess.run(["script", "-qec", f"{POSTFIX} -c {self.config} check", "/dev/null"],
+                               capture_output=True, text=True, timeout=60)
+        return again.stdout
 
     def stop(self) -> None:
         """SIGTERM to our master (it stops its own children), then the directory goes."""

@@ -10,7 +10,10 @@ b) Postfix delivers to mxkit: Postfix relays mxkit.test to mxkit (transport_maps
 c) Postfix refuses an unknown user of postfix.test with 550: mxkit bounces that recipient with
    an RFC 3464 DSN carrying Postfix's reply as Diagnostic-Code and delivers the other one.
 
-One Postfix and one mxkit serve the whole module (Postfix takes ~3 s to start).
+d) As the article tells it: mxkit finds Postfix by MX on the loopback test internet (mxkit's
+   DNS and NSD), MX 10 refusing connections, Postfix at MX 20 taking the message (no TLS).
+
+One Postfix and one mxkit serve a) to c), a second Postfix d) (Postfix takes ~3 s to start).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+import internet
 from mail_world import Mta
 from postfix_instance import PostfixInstance, free_port
 
@@ -181,3 +185,52 @@ def test_postfix_550_bounces_in_mxkit_with_its_reply(pair, mxkit):
     assert re.search(rf"{queue_id}: to=<bob@postfix\.test>, .*status=sent \(250 2\.0\.0 Ok: queued as", log), log
     assert len(postfix.wait_maildir("postfix.test/bob", before + 1)) == before + 1
     assert "NOQUEUE: reject: RCPT from" in postfix.log() and reply in postfix.log()
+
+
+MAIL1, POSTFIX_MX = "127.0.1.24", "127.0.1.25"
+
+
+@pytest.fixture(scope="module")
+def postfix_mx():
+    """Postfix on postfix.test's MX 20 address of the test internet, at a port free on MX 10's too."""
+    port = internet.free_port([MAIL1, POSTFIX_MX, "127.0.0.1"])
+    postfix = PostfixInstance({"virtual_mailbox_domains": "postfix.test",
+                               "virtual_mailbox_maps": "inline:{ bob@postfix.test=postfix.test/bob/ }"},
+                              port=port, address=POSTFIX_MX, hostname="mx.postfix.test")
+    try:
+        yield postfix.start()
+    finally:
+        postfix.stop()
+
+
+@pytest.mark.parametrize("backend", ["mxkit", "nsd"])
+def test_mxkit_finds_postfix_by_mx_after_mx10_refuses(postfix_mx, make_internet, mxkit, tmp_path, backend):
+    net = make_internet(backend)
+    net.add_domain("postfix.test.", f"@ MX 10 mail1\n@ MX 20 mx\nmail1 A {MAIL1}\nmx A {POSTFIX_MX}\n")
+    net.start()
+    sender = Mta(mxkit, tmp_path / "sender", "127.0.0.1", internet.free_port(["127.0.0.1"]), "sender.test",
+                 ["--root-hints", str(net.hints), "--dns-port", str(net.port), "--smtp-port", str(postfix_mx.port),
+                  "--connect-timeout", "2s", "--retry-base", "1s", "--retry-max", "2s", "--delay-warning", "0"])
+    before = len(postfix_mx.maildir("postfix.test/bob"))
+    message = MESSAGE.format(to="bob@postfix.test", tag=f"by-mx-{backend}")
+    try:
+        sender.start()
+        with smtplib.SMTP("127.0.0.1", sender.port, timeout=10) as c:
+            c.sendmail(SENDER, ["bob@postfix.test"], message.encode())
+        files = postfix_mx.wait_maildir("postfix.test/bob", before + 1)
+        assert len(files) == before + 1, f"mxkit:\n{sender.log()}\npostfix:\n{postfix_mx.log()}"
+        new = [f for f in files if f"by-mx-{backend}".encode() in f.read_bytes()]
+        assert len(new) == 1
+        stored = new[0].read_bytes()
+        assert without_trace(stored) == message.replace("\r\n", "\n").encode()
+        received = header_block(stored, b"Received")
+        assert "by mx.postfix.test (Postfix) with ESMTP " in received[0], received[0]  # no TLS offered
+        log = sender.wait_log("status=sent") and sender.log()
+        assert f"connect to mail1.postfix.test[{MAIL1}]:{postfix_mx.port}" in log, log
+        sent = re.search(rf"to=<bob@postfix.test>, relay=mx\.postfix\.test\[{re.escape(POSTFIX_MX)}\]:"
+                         rf"{postfix_mx.port}, .*status=sent \(250 2\.0\.0 Ok: queued as (\w+)\)", log)
+        assert sent, log
+        pf_log = postfix_mx.wait_log(f"{sent.group(1)}: removed")
+        assert f"{sent.group(1)}: to=<bob@postfix.test>, relay=virtual" in pf_log, pf_log
+    finally:
+        sender.stop()
