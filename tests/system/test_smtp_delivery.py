@@ -17,6 +17,7 @@ from internet import free_port
 from mail_world import Mta, Scripted
 
 MAIL1, MAIL2 = "127.0.1.1", "127.0.1.2"
+AIO_PLAIN, AIO_TLS = "127.0.1.3", "127.0.1.4"
 SENDER = "alice@sender.test"
 
 DEST = f"@ MX 10 mail1\n@ MX 20 mail2\nmail1 A {MAIL1}\nmail2 A {MAIL2}\n"
@@ -316,9 +317,11 @@ def test_kill_9_while_delivering_loses_nothing(world, backend):
     assert left == []
 
 
-def test_interop_aiosmtpd_with_and_without_starttls(world, mxkit, tmp_path):
+@pytest.mark.parametrize("backend", ["mxkit", "nsd"])
+def test_interop_aiosmtpd_with_and_without_starttls(world, mxkit, tmp_path, backend):
     """Delivery to Python's aiosmtpd (Debian python3-aiosmtpd), plain and with STARTTLS offered
-    (a self-signed certificate made here: opportunistic TLS does not verify)."""
+    (a self-signed certificate made here: opportunistic TLS does not verify), each the MX of its
+    domain on the test internet."""
     import ssl
     from aiosmtpd.controller import Controller
 
@@ -335,17 +338,14 @@ def test_interop_aiosmtpd_with_and_without_starttls(world, mxkit, tmp_path):
                     "/CN=aio.test", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    plain_port, tls_port = free_port(["127.0.0.1"]), free_port(["127.0.0.1"])
+    net, sender, port = world(backend, records={"plain.test.": f"@ MX 10 mx\nmx A {AIO_PLAIN}\n",
+                                                "tls.test.": f"@ MX 10 mx\nmx A {AIO_TLS}\n"})
     plain, tls = Keep(), Keep()
-    controllers = [Controller(plain, hostname="127.0.0.1", port=plain_port),
-                   Controller(tls, hostname="127.0.0.1", port=tls_port, tls_context=context)]
+    controllers = [Controller(plain, hostname=AIO_PLAIN, port=port),
+                   Controller(tls, hostname=AIO_TLS, port=port, tls_context=context)]
     for c in controllers:
         c.start()
     try:
-        sender = Mta(mxkit, tmp_path / "interop", "127.0.0.1", free_port(["127.0.0.1"]), "sender.test",
-                     ["--route", f"plain.test=127.0.0.1:{plain_port}", "--route", f"tls.test=127.0.0.1:{tls_port}",
-                      "--resolver", "127.0.0.1:9"])
-        world.made.append(sender)
         sender.start()
         sender.send(SENDER, ["a@plain.test"], ".leading dot")
         sender.send(SENDER, ["b@tls.test", "c@tls.test"], "over tls")
@@ -357,19 +357,23 @@ def test_interop_aiosmtpd_with_and_without_starttls(world, mxkit, tmp_path):
         envelope, encrypted = tls.envelopes[0]
         assert encrypted and envelope.rcpt_tos == ["b@tls.test", "c@tls.test"]
         assert envelope.mail_from == SENDER
+        log = sender.wait_log(f"relay=mx.tls.test[{AIO_TLS}]:{port}") and sender.log()
+        assert f"to=<a@plain.test>, relay=mx.plain.test[{AIO_PLAIN}]:{port}" in log, log
+        assert log.count("Ok: queued as AIO") == 3, log
     finally:
         for c in controllers:
             c.stop()
 
 
-def test_interop_smtp_sink(world, mxkit, tmp_path):
-    sink_port = free_port(["127.0.0.1"])
-    sink = subprocess.Popen(["/usr/sbin/smtp-sink", "-u", "nobody", "-c", f"127.0.0.1:{sink_port}", "100"],
+@pytest.mark.parametrize("backend", ["mxkit", "nsd"])
+def test_interop_smtp_sink(world, mxkit, tmp_path, backend):
+    """Postfix's smtp-sink as dest.test's MX 10 on the test internet takes 20 messages."""
+    net, sender, port = world(backend)
+    sink = subprocess.Popen(["/usr/sbin/smtp-sink", "-u", "nobody", "-c", f"{MAIL1}:{port}", "100"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        sender = Mta(mxkit, tmp_path / "sink", "127.0.0.1", free_port(["127.0.0.1"]), "sender.test",
-                     ["--route", f"dest.test=127.0.0.1:{sink_port}", "--resolver", "127.0.0.1:9"])
-        world.made.append(sender)
+        from mail_world import wait_port
+        wait_port(MAIL1, port, sink, tmp_path / "no-log")
         sender.start()
         for i in range(20):
             sender.send(SENDER, ["bob@dest.test"], f"to sink {i}")
@@ -377,6 +381,7 @@ def test_interop_smtp_sink(world, mxkit, tmp_path):
         while time.monotonic() < end and sender.log().count("status=sent") < 20:
             time.sleep(0.05)
         assert sender.log().count("status=sent (250 2.0.0 Ok") == 20
+        assert sender.log().count(f"relay=mail1.dest.test[{MAIL1}]:{port}") == 20
     finally:
         import processes
         processes.stop(sink)
