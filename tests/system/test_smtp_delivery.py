@@ -6,7 +6,6 @@ bounces 550 / null MX / NXDOMAIN / expiry with an RFC 3464 DSN into the sender's
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 from datetime import datetime
