@@ -181,6 +181,7 @@ core::Result<std::optional<TsigLocation>> find_tsig(std::span<const std::uint8_t
     in.name(name);
     in.skip(4, "question");
   }
+  if (!in.ok()) return core::fail("question: " + in.error());
   std::optional<TsigLocation> found;
   for (std::size_t i = 0; i < records; ++i) {
     const std::size_t start = in.position();
