@@ -269,3 +269,44 @@ def test_mxkit_dig_against_nsd(mxkit, tmp_path):
         # RFC 5452 reply check ignores as not ours: not tested here.)
     finally:
         processes.stop(nsd)
+
+
+def test_keys_in_the_toml_configuration(mxkit, tmp_path):
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    port = free_port()
+    config = tmp_path / "mxkit.toml"
+    body = f"""[dns]
+listen = ["127.0.0.1:{port}"]
+allow_transfer = ["127.0.0.0/8"]
+
+[[dns.key]]
+name = "xfr.key"
+algorithm = "hmac-sha256"
+secret = "{SECRET}"
+
+[[dns.zone]]
+origin = "example.test"
+file = "example.test.zone"
+key = "xfr.key"
+"""
+    config.write_text(body)
+    server = Secondary(mxkit, ["--config", str(config)], port)
+    try:
+        at = ["@127.0.0.1", "-p", str(port)]
+        assert "XFR size: 14 records" in run(["dig", "-y", f"hmac-sha256:xfr.key:{SECRET}", *at,
+                                              "example.test", "AXFR"])
+        assert "Transfer failed" in run(["dig", *at, "example.test", "AXFR"])
+    finally:
+        server.stop()
+    # A zone naming a key that is not defined, and allow_notify on a primary zone: refused with
+    # the place.
+    config.write_text(body.replace('key = "xfr.key"', 'key = "nokey"'))
+    out = run([str(mxkit), "serve", "--config", str(config)])
+    assert "mxkit.toml:13:7: key must name one of the [[dns.key]] tables" in out, out
+    config.write_text(body + 'allow_notify = ["127.0.0.1"]\n')
+    out = run([str(mxkit), "serve", "--config", str(config)])
+    assert "allow_notify is for a secondary zone" in out, out
+    config.write_text(body.replace("hmac-sha256", "hmac-md5"))
+    out = run([str(mxkit), "serve", "--config", str(config)])
+    assert "is not hmac-sha256, hmac-sha384 or hmac-sha512" in out, out
