@@ -310,3 +310,55 @@ key = "xfr.key"
     config.write_text(body.replace("hmac-sha256", "hmac-md5"))
     out = run([str(mxkit), "serve", "--config", str(config)])
     assert "is not hmac-sha256, hmac-sha384 or hmac-sha512" in out, out
+
+
+def test_a_long_signed_transfer_from_nsd_and_to_bind(mxkit, tmp_path):
+    """20,000 records: a transfer of many messages, each checked over the one before (RFC 8945
+    §5.3.1, where a primary may leave messages between signed ones unsigned): NSD → mxkit, then
+    mxkit → named, every step with the key."""
+    big = ZONE + "".join(f"host{i} 3600 IN A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}\n"
+                         for i in range(20000))
+    nsd_port, our_port, named_port = free_port(), free_port(), free_port()
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(big)
+    conf = write_nsd_conf(tmp_path, "127.0.0.1", nsd_port,
+                          [("example.test", zone, "provide-xfr: 127.0.0.1 xfr.key")])
+    conf.write_text(conf.read_text() + f'key:\n  name: "xfr.key"\n  algorithm: hmac-sha256\n'
+                                       f'  secret: "{SECRET}"\n')
+    nsd = subprocess.Popen(["nsd", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    secondary = named = None
+    try:
+        assert answers_mx(nsd_port, OLD_MX, rounds=50)
+        secondary = Secondary(mxkit, ["--secondary", f"example.test=127.0.0.1:{nsd_port}",
+                                      "--tsig-key", KEY, "--zone-key", "example.test=xfr.key",
+                                      "--allow-transfer", "127.0.0.1"], our_port)
+        assert answers_mx(our_port, OLD_MX)
+        named_dir = tmp_path / "named"
+        named_dir.mkdir()
+        (named_dir / "named.conf").write_text(f"""key "xfr.key" {{ algorithm hmac-sha256; secret "{SECRET}"; }};
+options {{ directory "{named_dir}"; listen-on port {named_port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};
+  pid-file "{named_dir}/named.pid"; recursion no; notify no; dnssec-validation no; }};
+controls {{ }};
+zone "example.test" {{ type secondary; primaries {{ 127.0.0.1 port {our_port} key "xfr.key"; }};
+  file "{named_dir}/copy.db"; masterfile-format text; }};
+""")
+        named = subprocess.Popen(["named", "-g", "-c", str(named_dir / "named.conf")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                r = dns.query.udp(dns.message.make_query("host19999.example.test.", "A"),
+                                  "127.0.0.1", port=named_port, timeout=0.2)
+                if r.answer:
+                    break
+            except Exception:
+                pass
+            time.sleep(0.1)
+        assert [rr.to_text() for rr in r.answer[0]] == ["10.0.78.31"]
+    finally:
+        if named:
+            processes.stop(named)
+        log = secondary.stop() if secondary else ""
+        processes.stop(nsd)
+    assert "AXFR, serial none → 2026112701, 20014 records" in log, log
+    assert "AXFR of example.test. to 127.0.0.1" in log
