@@ -125,6 +125,14 @@ void learn_names(const std::vector<dns::Record>& records,
 // dig prints the TSIG record in a pseudosection of its own, after the additional section.
 std::string with_tsig_section(std::string text, const std::string& line) {
   if (line.empty()) return text;
+  // The header's count includes the TSIG record, as dig's does, though it is shown apart.
+  if (const auto count = text.find("ADDITIONAL: "); count != std::string::npos) {
+    const auto digits = count + 12;
+    const auto end = text.find_first_not_of("0123456789", digits);
+    if (end != std::string::npos && end > digits)
+      text.replace(digits, end - digits,
+                   std::to_string(std::stoul(text.substr(digits, end - digits)) + 1));
+  }
   const std::string section = ";; TSIG PSEUDOSECTION:\n" + line + "\n\n";
   const auto at = text.find(";; Query time:");
   if (at == std::string::npos) return text + section;
