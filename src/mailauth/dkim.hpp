@@ -18,14 +18,14 @@ enum class DkimKeyType : std::uint8_t { Rsa, Ed25519, Unknown };
 std::string_view dkim_key_type_name(DkimKeyType type);  // "rsa", "ed25519", "unknown"
 
 struct DkimKeyRecord {
-  DkimKeyType key_type = DkimKeyType::Rsa;  // k=, default rsa
-  std::string key_type_text = "rsa";        // k= as written, lower-cased
-  std::vector<std::string> hash_algorithms; // h=; empty: all
-  std::vector<std::string> service_types;   // s=; empty: "*"
-  std::vector<std::string> flags;           // t=: "y" testing, "s" strict
-  std::string notes;                        // n=
-  bool revoked = false;                     // p= empty (RFC 6376 §3.6.1)
-  std::vector<std::uint8_t> public_key;     // p= decoded
+  DkimKeyType key_type = DkimKeyType::Rsa;   // k=, default rsa
+  std::string key_type_text = "rsa";         // k= as written, lower-cased
+  std::vector<std::string> hash_algorithms;  // h=; empty: all
+  std::vector<std::string> service_types;    // s=; empty: "*"
+  std::vector<std::string> flags;            // t=: "y" testing, "s" strict
+  std::string notes;                         // n=
+  bool revoked = false;                      // p= empty (RFC 6376 §3.6.1)
+  std::vector<std::uint8_t> public_key;      // p= decoded
   unsigned key_bits = 0;  // RSA modulus bits; 256 for ed25519; 0 when revoked or unknown type
   bool testing() const;   // t=y
   std::vector<std::string> warnings;

@@ -20,29 +20,29 @@ enum class DmarcAlignment : std::uint8_t { Relaxed, Strict };
 
 // One entry of rua= or ruf= (RFC 7489 §6.2, §6.3): a URI with an optional size limit "!10m".
 struct DmarcReportUri {
-  std::string uri;        // as written, without the size limit
-  std::string scheme;     // lower-cased: "mailto", "https", ...
-  std::string address;    // mailto: the addr-spec (percent-decoded); empty for other schemes
-  std::string domain;     // mailto: the address's domain, lower-cased
+  std::string uri;      // as written, without the size limit
+  std::string scheme;   // lower-cased: "mailto", "https", ...
+  std::string address;  // mailto: the addr-spec (percent-decoded); empty for other schemes
+  std::string domain;   // mailto: the address's domain, lower-cased
   std::optional<std::uint64_t> max_bytes;  // "!10m" → 10485760
 };
 
 struct DmarcRecord {
-  DmarcPolicy policy = DmarcPolicy::None;             // p= (required)
-  std::optional<DmarcPolicy> subdomain_policy;        // sp=
-  std::optional<DmarcPolicy> nonexistent_policy;      // np= (DMARCbis)
+  DmarcPolicy policy = DmarcPolicy::None;                   // p= (required)
+  std::optional<DmarcPolicy> subdomain_policy;              // sp=
+  std::optional<DmarcPolicy> nonexistent_policy;            // np= (DMARCbis)
   DmarcAlignment dkim_alignment = DmarcAlignment::Relaxed;  // adkim=
   DmarcAlignment spf_alignment = DmarcAlignment::Relaxed;   // aspf=
-  unsigned percent = 100;                             // pct= (RFC 7489; removed in DMARCbis)
-  std::vector<DmarcReportUri> aggregate_reports;      // rua=
-  std::vector<DmarcReportUri> failure_reports;        // ruf=
-  std::string failure_options = "0";                  // fo=
-  std::string report_format = "afrf";                 // rf=
-  std::uint32_t report_interval = 86400;              // ri=
-  std::optional<char> public_suffix;                  // psd= 'y', 'n' or 'u' (DMARCbis)
-  bool testing = false;                               // t=y (DMARCbis)
-  std::vector<std::string> unknown_tags;              // ignored (RFC 7489 §6.3)
-  std::vector<std::string> warnings;                  // legal but doubtful: "pct=0 ..."
+  unsigned percent = 100;                                   // pct= (RFC 7489; removed in DMARCbis)
+  std::vector<DmarcReportUri> aggregate_reports;            // rua=
+  std::vector<DmarcReportUri> failure_reports;              // ruf=
+  std::string failure_options = "0";                        // fo=
+  std::string report_format = "afrf";                       // rf=
+  std::uint32_t report_interval = 86400;                    // ri=
+  std::optional<char> public_suffix;                        // psd= 'y', 'n' or 'u' (DMARCbis)
+  bool testing = false;                                     // t=y (DMARCbis)
+  std::vector<std::string> unknown_tags;                    // ignored (RFC 7489 §6.3)
+  std::vector<std::string> warnings;                        // legal but doubtful: "pct=0 ..."
 };
 
 struct DmarcSyntaxError {

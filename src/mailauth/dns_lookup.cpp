@@ -26,7 +26,8 @@ core::Result<dns::Name> name_from_dotted(std::string_view text) {
       const std::size_t length = i - start;
       if (length == 0) return core::fail(fmt::format("\"{}\" has an empty label", text));
       if (length > dns::kMaxLabelLength)
-        return core::fail(fmt::format("\"{}\" has a label of {} octets (at most 63)", text, length));
+        return core::fail(
+            fmt::format("\"{}\" has a label of {} octets (at most 63)", text, length));
       wire.push_back(static_cast<std::uint8_t>(length));
       wire.insert(wire.end(), text.begin() + static_cast<std::ptrdiff_t>(start),
                   text.begin() + static_cast<std::ptrdiff_t>(i));
@@ -35,7 +36,8 @@ core::Result<dns::Name> name_from_dotted(std::string_view text) {
   }
   wire.push_back(0);
   if (wire.size() > dns::kMaxNameLength)
-    return core::fail(fmt::format("\"{}\" is {} octets long in DNS (at most 255)", text, wire.size()));
+    return core::fail(
+        fmt::format("\"{}\" is {} octets long in DNS (at most 255)", text, wire.size()));
   return dns::Name::from_wire(dns::WireName(wire.data(), wire.size()));
 }
 

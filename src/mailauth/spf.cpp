@@ -52,11 +52,10 @@ SpfOutcome check_host_blocking(DnsLookup& dns, const SpfQuery& query, const SpfL
   asio::io_context io(1);
   SpfOutcome outcome;
   std::exception_ptr failure;
-  asio::co_spawn(io, check_host(dns, query, limits),
-                 [&](std::exception_ptr e, SpfOutcome o) {
-                   failure = e;
-                   outcome = std::move(o);
-                 });
+  asio::co_spawn(io, check_host(dns, query, limits), [&](std::exception_ptr e, SpfOutcome o) {
+    failure = e;
+    outcome = std::move(o);
+  });
   io.run();
   if (failure) std::rethrow_exception(failure);
   return outcome;

@@ -60,13 +60,13 @@ struct SpfOutcome {
   std::string domain;       // the <domain> checked
   std::string explanation;  // Fail only: from exp= (RFC 7208 §6.2) or our default
   bool explanation_from_record = false;
-  std::string reason;     // one sentence: the term that decided, or the error
-  std::string mechanism;  // the deciding mechanism as written; empty for the default result
+  std::string reason;            // one sentence: the term that decided, or the error
+  std::string mechanism;         // the deciding mechanism as written; empty for the default result
   std::string mechanism_domain;  // the domain whose record held it
   std::optional<SpfSyntaxError> syntax_error;  // PermError from a record's syntax
   std::string syntax_error_record;             // that record's text
-  unsigned dns_lookups = 0;   // terms counted toward the limit of 10
-  unsigned void_lookups = 0;  // counted toward the limit of 2
+  unsigned dns_lookups = 0;                    // terms counted toward the limit of 10
+  unsigned void_lookups = 0;                   // counted toward the limit of 2
   bool lookup_limit_exceeded = false;
   bool void_limit_exceeded = false;
   // The include/redirect chain, top domain first, to the record where the result was decided:

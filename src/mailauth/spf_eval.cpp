@@ -98,8 +98,8 @@ class Evaluator {
   };
 
   void trace(SpfTraceEntry::Kind kind, unsigned depth, std::string text) {
-    out_.trace.push_back({kind, depth, chain_.empty() ? std::string() : chain_.back(),
-                          std::move(text)});
+    out_.trace.push_back(
+        {kind, depth, chain_.empty() ? std::string() : chain_.back(), std::move(text)});
   }
   Decision error(SpfResult result, std::string reason) {
     Decision d;
@@ -147,7 +147,8 @@ asio::awaitable<DnsAnswer> Evaluator::query(const dns::Name& name, std::uint16_t
   std::string text = fmt::format("{} {} → {}", dns::type_to_text(type), name_text(name),
                                  dns_status_name(answer.status));
   if (answer.status == DnsStatus::Answer)
-    text += fmt::format(" ({} record{})", answer.records.size(), answer.records.size() == 1 ? "" : "s");
+    text +=
+        fmt::format(" ({} record{})", answer.records.size(), answer.records.size() == 1 ? "" : "s");
   if (!answer.detail.empty()) text += fmt::format(": {}", answer.detail);
   trace(SpfTraceEntry::Kind::Lookup, depth, std::move(text));
   co_return answer;
@@ -235,9 +236,8 @@ asio::awaitable<Evaluator::Step> Evaluator::run_addresses(const SpfMechanism& m,
   auto answer = co_await query(name, v4 ? dns::rrtype::A : dns::rrtype::AAAA, depth);
   if (answer.status == DnsStatus::TempFail) {
     step.match = Match::Error;
-    step.error = error(SpfResult::TempError,
-                       fmt::format("the lookup of {} for {} failed: {}", name_text(name), m.text,
-                                   answer.detail));
+    step.error = error(SpfResult::TempError, fmt::format("the lookup of {} for {} failed: {}",
+                                                         name_text(name), m.text, answer.detail));
     co_return step;
   }
   if (count_void && void_limit_broken(answer)) {
@@ -247,9 +247,9 @@ asio::awaitable<Evaluator::Step> Evaluator::run_addresses(const SpfMechanism& m,
   }
   for (const auto& r : answer.records) {
     auto ip = rdata_address(r);
-    if (ip && ip->is_v4() == v4 && in_prefix(context_.ip, v4 ? ip->to_v4().to_bytes().data()
-                                                               : ip->to_v6().to_bytes().data(),
-                                             v4 ? m.cidr4 : m.cidr6)) {
+    if (ip && ip->is_v4() == v4 &&
+        in_prefix(context_.ip, v4 ? ip->to_v4().to_bytes().data() : ip->to_v6().to_bytes().data(),
+                  v4 ? m.cidr4 : m.cidr6)) {
       step.match = Match::Yes;
       step.note = fmt::format("{} is in {}/{}", context_.ip.to_string(), ip->to_string(),
                               v4 ? m.cidr4 : m.cidr6);
@@ -290,8 +290,9 @@ asio::awaitable<Evaluator::Step> Evaluator::run(const SpfMechanism& m, const std
       auto mx = co_await query(*name, dns::rrtype::MX, depth);
       if (mx.status == DnsStatus::TempFail) {
         step.match = Match::Error;
-        step.error = error(SpfResult::TempError, fmt::format("the MX lookup of {} for {} failed: {}",
-                                                             name_text(*name), m.text, mx.detail));
+        step.error =
+            error(SpfResult::TempError, fmt::format("the MX lookup of {} for {} failed: {}",
+                                                    name_text(*name), m.text, mx.detail));
         co_return step;
       }
       if (void_limit_broken(mx)) {
@@ -343,9 +344,9 @@ asio::awaitable<Evaluator::Step> Evaluator::run(const SpfMechanism& m, const std
       auto answer = co_await query(*name, dns::rrtype::A, depth);
       if (answer.status == DnsStatus::TempFail) {
         step.match = Match::Error;
-        step.error = error(SpfResult::TempError, fmt::format("the lookup of {} for {} failed: {}",
-                                                             name_text(*name), m.text,
-                                                             answer.detail));
+        step.error =
+            error(SpfResult::TempError, fmt::format("the lookup of {} for {} failed: {}",
+                                                    name_text(*name), m.text, answer.detail));
       } else if (void_limit_broken(answer)) {
         step.match = Match::Error;
         step.error = void_error(m.text);
@@ -399,7 +400,8 @@ asio::awaitable<std::optional<std::string>> Evaluator::explain(const SpfModifier
   std::string why;
   auto name = co_await target(exp.value, domain, depth, why);
   if (!name) {
-    trace(SpfTraceEntry::Kind::Note, depth, "exp=" + exp.value + ": not a valid domain name: " + why);
+    trace(SpfTraceEntry::Kind::Note, depth,
+          "exp=" + exp.value + ": not a valid domain name: " + why);
     co_return std::nullopt;
   }
   auto answer = co_await query(*name, dns::rrtype::TXT, depth);
@@ -434,24 +436,25 @@ asio::awaitable<Decision> Evaluator::evaluate(std::string domain, unsigned depth
   } pop{chain_};
 
   auto name = name_from_dotted(domain);
-  if (!name) co_return error(SpfResult::None, fmt::format("\"{}\": {}", domain, name.error().message));
+  if (!name)
+    co_return error(SpfResult::None, fmt::format("\"{}\": {}", domain, name.error().message));
   auto set = co_await fetch_spf_records(dns_, *name);
   trace(SpfTraceEntry::Kind::Lookup, depth,
         fmt::format("TXT {} → {}{}", domain, dns_status_name(set.status),
                     set.detail.empty() ? std::string() : ": " + set.detail));
   if (set.status == DnsStatus::TempFail)
-    co_return error(SpfResult::TempError,
-                    fmt::format("the TXT lookup of {} failed: {} (RFC 7208 §4.4)", domain,
-                                set.detail));
+    co_return error(
+        SpfResult::TempError,
+        fmt::format("the TXT lookup of {} failed: {} (RFC 7208 §4.4)", domain, set.detail));
   if (set.records.empty())
-    co_return error(SpfResult::None,
-                    fmt::format("{} has no SPF record{}", domain,
-                                set.status == DnsStatus::NxDomain ? " (the domain does not exist)"
-                                                                  : ""));
+    co_return error(
+        SpfResult::None,
+        fmt::format("{} has no SPF record{}", domain,
+                    set.status == DnsStatus::NxDomain ? " (the domain does not exist)" : ""));
   if (set.records.size() > 1)
-    co_return error(SpfResult::PermError,
-                    fmt::format("{} has {} SPF records; RFC 7208 §4.5 allows one", domain,
-                                set.records.size()));
+    co_return error(
+        SpfResult::PermError,
+        fmt::format("{} has {} SPF records; RFC 7208 §4.5 allows one", domain, set.records.size()));
   const std::string& text = set.records.front();
   trace(SpfTraceEntry::Kind::Record, depth, text);
   auto record = parse_spf_record(text);
@@ -474,9 +477,10 @@ asio::awaitable<Decision> Evaluator::evaluate(std::string domain, unsigned depth
                                   limits_.dns_lookups, m.text, domain));
     }
     auto step = co_await run(m, domain, depth);
-    std::string verdict = step.match == Match::Yes  ? "match"
-                          : step.match == Match::No ? "no match"
-                                                    : std::string(spf_result_name(step.error.result));
+    std::string verdict = step.match == Match::Yes ? "match"
+                          : step.match == Match::No
+                              ? "no match"
+                              : std::string(spf_result_name(step.error.result));
     if (!step.note.empty()) verdict += " (" + step.note + ")";
     trace(SpfTraceEntry::Kind::Term, depth, m.text + " → " + verdict);
     if (step.match == Match::Error) co_return std::move(step.error);
@@ -510,7 +514,8 @@ asio::awaitable<Decision> Evaluator::evaluate(std::string domain, unsigned depth
     if (!target_name)
       co_return error(SpfResult::PermError,
                       fmt::format("redirect={}: not a valid domain name: {}", redirect.value, why));
-    trace(SpfTraceEntry::Kind::Term, depth, "redirect=" + redirect.value + " → " + name_text(*target_name));
+    trace(SpfTraceEntry::Kind::Term, depth,
+          "redirect=" + redirect.value + " → " + name_text(*target_name));
     auto inner = co_await evaluate(name_text(*target_name), depth + 1);
     if (inner.result == SpfResult::None)
       co_return error(SpfResult::PermError,
@@ -521,17 +526,20 @@ asio::awaitable<Decision> Evaluator::evaluate(std::string domain, unsigned depth
   Decision d;
   d.result = SpfResult::Neutral;
   d.chain = chain_;
-  d.reason = fmt::format("no mechanism matched in the record of {} (RFC 7208 §4.7: neutral)", domain);
+  d.reason =
+      fmt::format("no mechanism matched in the record of {} (RFC 7208 §4.7: neutral)", domain);
   co_return d;
 }
 
 // §4.3: a <domain> that is malformed or not multi-label gives "none" before any lookup.
 std::optional<std::string> initial_domain_problem(const std::string& domain) {
   if (domain.empty()) return "no domain to check";
-  if (domain.front() == '[') return fmt::format("\"{}\" is an address literal, not a domain", domain);
+  if (domain.front() == '[')
+    return fmt::format("\"{}\" is an address literal, not a domain", domain);
   auto name = name_from_dotted(domain);
   if (!name) return name.error().message;
-  if (name->label_count() < 2) return fmt::format("\"{}\" is not a multi-label domain name", domain);
+  if (name->label_count() < 2)
+    return fmt::format("\"{}\" is not a multi-label domain name", domain);
   return std::nullopt;
 }
 

@@ -17,8 +17,17 @@ using Unexpected = tl::unexpected<SpfSyntaxError>;
 // §7.1: c, r and t belong to explanation strings only (§7.2 says so of the letters).
 bool is_macro_letter(char lower, bool explanation) {
   switch (lower) {
-    case 's': case 'l': case 'o': case 'd': case 'i': case 'p': case 'h': case 'v': return true;
-    case 'c': case 'r': case 't': return explanation;
+    case 's':
+    case 'l':
+    case 'o':
+    case 'd':
+    case 'i':
+    case 'p':
+    case 'h':
+    case 'v': return true;
+    case 'c':
+    case 'r':
+    case 't': return explanation;
     default: return false;
   }
 }
@@ -64,7 +73,8 @@ tl::expected<Macro, SpfSyntaxError> parse_macro(std::string_view text, std::size
   }
   if (i > digits_at) {
     if (value == 0)
-      return Unexpected(SpfSyntaxError{digits_at, "a macro's part count must not be zero (RFC 7208 §7.3)"});
+      return Unexpected(
+          SpfSyntaxError{digits_at, "a macro's part count must not be zero (RFC 7208 §7.3)"});
     m.keep = value;
   }
   if (i < text.size() && (text[i] == 'r' || text[i] == 'R')) {
@@ -73,8 +83,9 @@ tl::expected<Macro, SpfSyntaxError> parse_macro(std::string_view text, std::size
   }
   while (i < text.size() && is_delimiter(text[i])) m.delimiters.push_back(text[i++]);
   if (i >= text.size() || text[i] != '}')
-    return Unexpected(SpfSyntaxError{i, "a macro must end with \"}\" after its letter, part "
-                                        "count, \"r\" and delimiters (RFC 7208 §7.1)"});
+    return Unexpected(SpfSyntaxError{i,
+                                     "a macro must end with \"}\" after its letter, part "
+                                     "count, \"r\" and delimiters (RFC 7208 §7.1)"});
   m.end = i + 1;
   return m;
 }
@@ -96,8 +107,8 @@ std::optional<SpfSyntaxError> walk(std::string_view text, bool explanation, Lite
         continue;
       }
       if (next != '{')
-        return SpfSyntaxError{i, fmt::format("\"%{}\" is not a macro: use %{{x}}, %%, %_ or %-",
-                                             next)};
+        return SpfSyntaxError{
+            i, fmt::format("\"%{}\" is not a macro: use %{{x}}, %%, %_ or %-", next)};
       auto m = parse_macro(text, i, explanation);
       if (!m) return m.error();
       on_macro(*m);
@@ -107,7 +118,8 @@ std::optional<SpfSyntaxError> walk(std::string_view text, bool explanation, Lite
     // macro-literal is visible ASCII (§7.1); an explanation may hold spaces too (§6.2).
     if (c < 0x21 || c > 0x7e) {
       if (!(explanation && c == ' '))
-        return SpfSyntaxError{i, fmt::format("character 0x{:02x} is not allowed in a macro-string", c)};
+        return SpfSyntaxError{
+            i, fmt::format("character 0x{:02x} is not allowed in a macro-string", c)};
     }
     on_literal(std::string_view(&text[i], 1));
     ++i;
@@ -203,14 +215,17 @@ std::string url_escape(const std::string& value) {
 
 bool uses_ptr_macro(std::string_view macro_string) {
   bool found = false;
-  walk(macro_string, true, [](std::string_view) {}, [&found](const Macro& m) {
-    if (m.letter == 'p') found = true;
-  });
+  walk(
+      macro_string, true, [](std::string_view) {},
+      [&found](const Macro& m) {
+        if (m.letter == 'p') found = true;
+      });
   return found;
 }
 
 std::optional<SpfSyntaxError> check_macro_string(std::string_view text, bool explanation) {
-  return walk(text, explanation, [](std::string_view) {}, [](const Macro&) {});
+  return walk(
+      text, explanation, [](std::string_view) {}, [](const Macro&) {});
 }
 
 tl::expected<std::string, SpfSyntaxError> expand_macros(std::string_view text,

@@ -21,8 +21,8 @@ struct SpfMacroContext {
   std::string domain;         // %{d}: the current domain
   asio::ip::address ip;       // %{i}, %{c}, %{v}
   std::string helo;           // %{h}
-  std::string receiver = "unknown";  // %{r} (explanations only)
-  std::int64_t timestamp = 0;        // %{t} (explanations only)
+  std::string receiver = "unknown";           // %{r} (explanations only)
+  std::int64_t timestamp = 0;                 // %{t} (explanations only)
   std::optional<std::string> validated_name;  // %{p}; nullopt: "unknown"
 };
 

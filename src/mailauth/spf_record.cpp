@@ -1,10 +1,9 @@
 // The SPF record parser (RFC 7208 §4.6, §5, §6 and the ABNF of §12).
 #include "mailauth/spf_record.hpp"
 
-#include <arpa/inet.h>
-
 #include <cstring>
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
@@ -105,7 +104,8 @@ std::optional<SpfSyntaxError> check_domain_spec(std::string_view spec, std::size
   if (body.back() == '.') body.remove_suffix(1);
   const auto dot = body.rfind('.');
   if (dot == std::string_view::npos)
-    return SpfSyntaxError{position, fmt::format("\"{}\" is not a domain: it needs a dot and a top label", spec)};
+    return SpfSyntaxError{
+        position, fmt::format("\"{}\" is not a domain: it needs a dot and a top label", spec)};
   const auto top = body.substr(dot + 1);
   if (!is_toplabel(top))
     return SpfSyntaxError{position + dot + 1,
@@ -130,8 +130,8 @@ std::optional<SpfMechanismKind> mechanism_kind(std::string_view name) {
 
 // Strips a trailing dual-cidr-length ("/24", "//64", "/24//64") from the argument of a or mx.
 tl::expected<std::string_view, SpfSyntaxError> take_dual_cidr(std::string_view rest,
-                                                               std::size_t position,
-                                                               SpfMechanism& m) {
+                                                              std::size_t position,
+                                                              SpfMechanism& m) {
   auto trailing_number = [](std::string_view s) -> std::size_t {  // index of the '/' or npos
     std::size_t i = s.size();
     while (i > 0 && is_digit(s[i - 1])) --i;
@@ -168,10 +168,22 @@ tl::expected<SpfMechanism, SpfSyntaxError> parse_directive(std::string_view term
   m.text = std::string(term);
   std::size_t i = 0;
   switch (term[0]) {
-    case '+': m.qualifier = SpfQualifier::Pass; ++i; break;
-    case '-': m.qualifier = SpfQualifier::Fail; ++i; break;
-    case '~': m.qualifier = SpfQualifier::SoftFail; ++i; break;
-    case '?': m.qualifier = SpfQualifier::Neutral; ++i; break;
+    case '+':
+      m.qualifier = SpfQualifier::Pass;
+      ++i;
+      break;
+    case '-':
+      m.qualifier = SpfQualifier::Fail;
+      ++i;
+      break;
+    case '~':
+      m.qualifier = SpfQualifier::SoftFail;
+      ++i;
+      break;
+    case '?':
+      m.qualifier = SpfQualifier::Neutral;
+      ++i;
+      break;
     default: break;
   }
   std::size_t end = i;
@@ -210,7 +222,8 @@ tl::expected<SpfMechanism, SpfSyntaxError> parse_directive(std::string_view term
       if (!body) return Unexpected(body.error());
       if (!body->empty()) {
         if ((*body)[0] != ':')
-          return error_at(rest_at, fmt::format("\"{}\" takes \":domain\" and prefix lengths only", name));
+          return error_at(rest_at,
+                          fmt::format("\"{}\" takes \":domain\" and prefix lengths only", name));
         m.domain_spec = std::string(body->substr(1));
         if (auto e = check_domain_spec(body->substr(1), rest_at + 1)) return Unexpected(*e);
       }
@@ -233,8 +246,8 @@ tl::expected<SpfMechanism, SpfSyntaxError> parse_directive(std::string_view term
         address = address.substr(0, slash);
       }
       if (!(v4 ? parse_ip4(address, m.network) : parse_ip6(address, m.network)))
-        return error_at(rest_at + 1, fmt::format("\"{}\" is not an {} address", address,
-                                                 v4 ? "IPv4" : "IPv6"));
+        return error_at(rest_at + 1,
+                        fmt::format("\"{}\" is not an {} address", address, v4 ? "IPv4" : "IPv6"));
       break;
     }
   }
@@ -291,16 +304,18 @@ tl::expected<SpfRecord, SpfSyntaxError> parse_spf_record(std::string_view text) 
     std::size_t n = 0;
     if (is_alpha(term[0])) {
       n = 1;
-      while (n < term.size() && (is_alnum(term[n]) || term[n] == '-' || term[n] == '_' ||
-                                 term[n] == '.'))
+      while (n < term.size() &&
+             (is_alnum(term[n]) || term[n] == '-' || term[n] == '_' || term[n] == '.'))
         ++n;
     }
     if (n > 0 && n < term.size() && term[n] == '=') {
-      SpfModifier modifier{core::ascii_lower(term.substr(0, n)), std::string(term.substr(n + 1)), i};
+      SpfModifier modifier{core::ascii_lower(term.substr(0, n)), std::string(term.substr(n + 1)),
+                           i};
       const auto value_at = i + n + 1;
       if (modifier.name == "redirect" || modifier.name == "exp") {
         auto& slot = modifier.name == "redirect" ? record.redirect : record.exp;
-        if (slot) return error_at(i, fmt::format("a second \"{}\" modifier (RFC 7208 §6)", modifier.name));
+        if (slot)
+          return error_at(i, fmt::format("a second \"{}\" modifier (RFC 7208 §6)", modifier.name));
         if (auto e = check_domain_spec(modifier.value, value_at)) return Unexpected(*e);
         slot = std::move(modifier);
       } else {

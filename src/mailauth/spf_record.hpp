@@ -26,10 +26,10 @@ struct SpfMechanism {
   SpfMechanismKind kind = SpfMechanismKind::All;
   std::string domain_spec;  // as written, macros unexpanded; empty: the current domain (a, mx, ptr)
   std::uint8_t cidr4 = 32;  // a, mx, ip4 (RFC 7208 §5.6)
-  std::uint8_t cidr6 = 128; // a, mx, ip6
+  std::uint8_t cidr6 = 128;                // a, mx, ip6
   std::array<std::uint8_t, 16> network{};  // ip4 (first 4 octets) or ip6
-  std::size_t position = 0;  // offset of the term in the record
-  std::string text;          // the term as written ("-ip4:192.0.2.0/24")
+  std::size_t position = 0;                // offset of the term in the record
+  std::string text;                        // the term as written ("-ip4:192.0.2.0/24")
   // True for the mechanisms that cost one of the 10 DNS lookups (RFC 7208 §4.6.4).
   bool counts_lookup() const;
 };
