@@ -11,6 +11,8 @@
 
 #include <tl/expected.hpp>
 
+#include "mailauth/public_suffix.hpp"
+
 namespace mxkit::mailauth {
 
 enum class DmarcPolicy : std::uint8_t { None, Quarantine, Reject };
@@ -55,12 +57,16 @@ bool is_dmarc_record(std::string_view text);
 
 tl::expected<DmarcRecord, DmarcSyntaxError> parse_dmarc_record(std::string_view text);
 
-// RFC 7489 §7.1: when a report URI's domain is not the policy domain's organisational
-// counterpart, the receiver must find "v=DMARC1" at <policy-domain>._report._dmarc.<uri-domain>.
-// Returns that name as text, or nullopt when the destination is the policy domain itself or
-// one of its subdomains (or parents), and no authorisation is needed. Names compared
-// case-insensitively; without a public suffix list we use the domain relation only.
+// RFC 7489 §7.1: when a report URI's domain and the policy domain have different
+// organizational domains (§3.2, by the Public Suffix List), the receiver must find a
+// "v=DMARC1" TXT record at "<policy-domain>._report._dmarc.<uri-domain>" before sending
+// reports there. Returns that name (lower-cased, no trailing dot), or nullopt when no
+// authorisation is needed.
 std::optional<std::string> report_authorization_name(std::string_view policy_domain,
-                                                     std::string_view uri_domain);
+                                                     std::string_view uri_domain,
+                                                     const PublicSuffixList& suffixes);
+
+// The TXT name of a domain's DMARC record: "_dmarc.<domain>" (RFC 7489 §6.1).
+std::string dmarc_record_name(std::string_view domain);
 
 }  // namespace mxkit::mailauth
