@@ -21,8 +21,13 @@ asio::awaitable<DnsAnswer> ResolverLookup::lookup(dns::Name name, std::uint16_t 
   out.detail = r.detail.empty() && out.status == DnsStatus::TempFail
                    ? std::string(resolver::status_name(r.status))
                    : std::move(r.detail);
-  if (!r.trace.empty() && out.detail.empty()) out.detail = "from " + r.trace.back().server;
-  if (r.from_cache && out.detail.empty()) out.detail = "from the cache";
+  if (out.detail.empty()) {
+    if (r.from_cache) {
+      out.detail = "from the cache";
+    } else if (!r.trace.empty()) {  // with ResolverConfig::trace: the server that answered
+      out.detail = "from " + r.trace.back().server;
+    }
+  }
   co_return out;
 }
 

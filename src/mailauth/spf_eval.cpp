@@ -440,7 +440,11 @@ asio::awaitable<Decision> Evaluator::evaluate(std::string domain, unsigned depth
     co_return error(SpfResult::None, fmt::format("\"{}\": {}", domain, name.error().message));
   auto set = co_await fetch_spf_records(dns_, *name);
   trace(SpfTraceEntry::Kind::Lookup, depth,
-        fmt::format("TXT {} → {}{}", domain, dns_status_name(set.status),
+        fmt::format("TXT {} → {}{}{}", domain, dns_status_name(set.status),
+                    set.status == DnsStatus::Answer
+                        ? fmt::format(" ({} SPF record{})", set.records.size(),
+                                      set.records.size() == 1 ? "" : "s")
+                        : std::string(),
                     set.detail.empty() ? std::string() : ": " + set.detail));
   if (set.status == DnsStatus::TempFail)
     co_return error(
