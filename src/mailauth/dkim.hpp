@@ -10,7 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include <asio/awaitable.hpp>
 #include <tl/expected.hpp>
+
+#include "mailauth/dns_lookup.hpp"
 
 namespace mxkit::mailauth {
 
@@ -40,5 +43,18 @@ tl::expected<DkimKeyRecord, DkimSyntaxError> parse_dkim_key_record(std::string_v
 
 // "<selector>._domainkey.<domain>" (RFC 6376 §3.6.2.1), without a trailing dot.
 std::string dkim_key_name(std::string_view selector, std::string_view domain);
+
+// The key record at <selector>._domainkey.<domain> (RFC 6376 §3.6.2): every TXT string there,
+// and the first one parsed (§3.6.2.2: a verifier may use any; several is a publishing mistake).
+struct DkimKeyLookup {
+  DnsStatus status = DnsStatus::TempFail;
+  std::string name;                      // the name asked
+  std::vector<std::string> records;      // each TXT RDATA's strings joined
+  std::optional<DkimKeyRecord> key;      // records[0] parsed
+  std::optional<DkimSyntaxError> error;  // records[0]'s syntax error
+  std::string detail;                    // the DNS failure, for TempFail
+};
+asio::awaitable<DkimKeyLookup> fetch_dkim_key(DnsLookup& dns, std::string selector,
+                                              std::string domain);
 
 }  // namespace mxkit::mailauth

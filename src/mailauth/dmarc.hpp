@@ -9,8 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <asio/awaitable.hpp>
 #include <tl/expected.hpp>
 
+#include "mailauth/dns_lookup.hpp"
 #include "mailauth/public_suffix.hpp"
 
 namespace mxkit::mailauth {
@@ -68,5 +70,21 @@ std::optional<std::string> report_authorization_name(std::string_view policy_dom
 
 // The TXT name of a domain's DMARC record: "_dmarc.<domain>" (RFC 7489 §6.1).
 std::string dmarc_record_name(std::string_view domain);
+
+// Policy discovery (RFC 7489 §6.6.3): TXT at _dmarc.<domain>; when that holds no DMARC record,
+// TXT at _dmarc.<organizational domain>. Only TXT strings beginning "v=DMARC1" count; more
+// than one at a name means no policy applies there (§6.6.3 step 5).
+struct DmarcDiscovery {
+  DnsStatus status = DnsStatus::TempFail;  // of the query that decided
+  std::string policy_domain;               // where the record was found (or last looked)
+  std::string record_name;                 // "_dmarc.<policy_domain>"
+  std::vector<std::string> records;        // the v=DMARC1 strings there
+  std::optional<DmarcRecord> record;       // parsed, when exactly one record
+  std::optional<DmarcSyntaxError> error;   // its syntax error, when exactly one record
+  std::vector<std::string> queried;        // every name asked, in order
+  std::string detail;                      // the DNS failure, for TempFail
+};
+asio::awaitable<DmarcDiscovery> discover_dmarc(DnsLookup& dns, std::string domain,
+                                               const PublicSuffixList& suffixes);
 
 }  // namespace mxkit::mailauth

@@ -1,6 +1,9 @@
 // DMARC records, DKIM key records and the Public Suffix List (src/mailauth).
+#include <exception>
 #include <memory>
 
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -9,6 +12,7 @@
 #include "core/encoding.hpp"
 #include "mailauth/dkim.hpp"
 #include "mailauth/dmarc.hpp"
+#include "mailauth_dns_table.hpp"
 
 namespace mxkit::mailauth {
 namespace {
@@ -157,6 +161,69 @@ TEST(Dkim, RevokedEd25519AndErrors) {
     EXPECT_NE(r.error().message.find(b.part), std::string::npos) << r.error().message;
   }
   EXPECT_EQ(dkim_key_name("s1", "example.com."), "s1._domainkey.example.com");
+}
+
+template <class T>
+T run(asio::awaitable<T> task) {
+  asio::io_context io(1);
+  T out{};
+  std::exception_ptr failure;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
+    failure = e;
+    out = std::move(value);
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return out;
+}
+
+TEST(DmarcDiscovery, FallsBackToTheOrganizationalDomain) {
+  auto psl = PublicSuffixList::from_text("com\nco.uk\n");
+  test::DnsTable dns;
+  dns.add_txt("_dmarc.example.co.uk", "v=DMARC1; p=quarantine; rua=mailto:d@example.co.uk");
+  dns.add_txt("_dmarc.example.co.uk", "unrelated text");
+  auto found = run(discover_dmarc(dns, "mail.example.co.uk.", psl));
+  EXPECT_EQ(found.status, DnsStatus::Answer);
+  EXPECT_EQ(found.policy_domain, "example.co.uk");
+  EXPECT_EQ(found.queried,
+            (std::vector<std::string>{"_dmarc.mail.example.co.uk", "_dmarc.example.co.uk"}));
+  ASSERT_TRUE(found.record);
+  EXPECT_EQ(found.record->policy, DmarcPolicy::Quarantine);
+
+  dns.add_txt("_dmarc.two.com", "v=DMARC1; p=none");
+  dns.add_txt("_dmarc.two.com", "v=DMARC1; p=reject");
+  auto two = run(discover_dmarc(dns, "two.com", psl));
+  EXPECT_EQ(two.records.size(), 2u);
+  EXPECT_FALSE(two.record);
+
+  dns.add_txt("_dmarc.bad.com", "v=DMARC1; p=maybe");
+  auto bad = run(discover_dmarc(dns, "bad.com", psl));
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->position, 12u);
+
+  dns.add_timeout("_dmarc.slow.example.com");
+  dns.add_txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  auto slow = run(discover_dmarc(dns, "slow.example.com", psl));
+  EXPECT_EQ(slow.status, DnsStatus::TempFail);  // no fallback past a DNS failure
+  EXPECT_EQ(slow.queried.size(), 1u);
+
+  auto none = run(discover_dmarc(dns, "nothing.com", psl));
+  EXPECT_EQ(none.status, DnsStatus::NxDomain);
+  EXPECT_TRUE(none.records.empty());
+}
+
+TEST(DkimLookup, FetchesAndParsesTheKey) {
+  test::DnsTable dns;
+  dns.add_txt("s1._domainkey.example.com",
+              std::vector<std::string>{"v=DKIM1; k=ed25519; ",
+                                       "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="});
+  auto key = run(fetch_dkim_key(dns, "s1", "example.com"));
+  EXPECT_EQ(key.name, "s1._domainkey.example.com");
+  ASSERT_TRUE(key.key);
+  EXPECT_EQ(key.key->key_bits, 256u);
+  auto missing = run(fetch_dkim_key(dns, "nope", "example.com"));
+  EXPECT_EQ(missing.status, DnsStatus::NxDomain);
+  EXPECT_FALSE(missing.key);
 }
 
 }  // namespace
