@@ -223,6 +223,27 @@ bool uses_ptr_macro(std::string_view macro_string) {
   return found;
 }
 
+bool ends_with_macro(std::string_view text) {
+  bool last = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '%' && i + 1 < text.size()) {
+      if (text[i + 1] == '{') {
+        const auto close = text.find('}', i);
+        if (close == std::string_view::npos) return false;
+        i = close + 1;
+      } else {
+        i += 2;
+      }
+      last = true;
+    } else {
+      ++i;
+      last = false;
+    }
+  }
+  return last;
+}
+
 std::optional<SpfSyntaxError> check_macro_string(std::string_view text, bool explanation) {
   return walk(
       text, explanation, [](std::string_view) {}, [](const Macro&) {});

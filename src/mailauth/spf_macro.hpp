@@ -33,6 +33,10 @@ bool uses_ptr_macro(std::string_view macro_string);
 // only explanation strings may use (§7.2). The error position is relative to the string.
 std::optional<SpfSyntaxError> check_macro_string(std::string_view text, bool explanation);
 
+// Whether a (valid) macro-string ends with a macro-expand: "%{...}", "%%", "%_" or "%-" (a
+// domain-spec may end so instead of with "." toplabel, RFC 7208 §7.1).
+bool ends_with_macro(std::string_view macro_string);
+
 // Expands a macro-string; `explanation` as above. For a domain-spec the caller applies the
 // 253-octet truncation of §7.3 with truncate_domain().
 tl::expected<std::string, SpfSyntaxError> expand_macros(std::string_view text,

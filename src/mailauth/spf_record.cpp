@@ -91,15 +91,7 @@ std::optional<SpfSyntaxError> check_domain_spec(std::string_view spec, std::size
     e->position += position;
     return e;
   }
-  // Ends in a macro-expand: "%{...}", "%%", "%_" or "%-" (the last two characters decide, as a
-  // valid macro-string cannot end in a lone '%').
-  if (spec.back() == '}') return std::nullopt;
-  if (spec.size() >= 2 && spec[spec.size() - 2] == '%') {
-    // "%%", "%_", "%-" end the string only when that '%' is not itself escaped.
-    std::size_t percents = 0;
-    for (std::size_t i = spec.size() - 1; i-- > 0 && spec[i] == '%';) ++percents;
-    if (percents % 2 == 1) return std::nullopt;
-  }
+  if (ends_with_macro(spec)) return std::nullopt;
   std::string_view body = spec;
   if (body.back() == '.') body.remove_suffix(1);
   const auto dot = body.rfind('.');

@@ -67,25 +67,25 @@ TEST_P(SpfRecordErrors, NamesPositionAndReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, SpfRecordErrors,
-    ::testing::Values(BadRecord{"v=spf1 ip4:192.0.2.1/33", 20, "prefix length"},
-                      BadRecord{"v=spf1 ip4:192.0.2.01", 11, "not an IPv4"},
-                      BadRecord{"v=spf1 ip6:::1::2", 11, "not an IPv6"},
-                      BadRecord{"v=spf1 a:example.com/024", 20, "IPv4 prefix"},
-                      BadRecord{"v=spf1 a//129", 9, "IPv6 prefix"},
-                      BadRecord{"v=spf1 foo -all", 7, "unknown mechanism \"foo\""},
-                      BadRecord{"v=spf1 -all.", 11, "takes no argument"},
-                      BadRecord{"v=spf1 include", 14, "needs"},
-                      BadRecord{"v=spf1 a:foo-bar", 9, "needs a dot"},
-                      BadRecord{"v=spf1 a:example.123", 17, "top label"},
-                      BadRecord{"v=spf1 exists:%{x}.example.com", 16, "not a macro letter"},
-                      BadRecord{"v=spf1 exists:%{c}.example.com", 16, "only in explanations"},
-                      BadRecord{"v=spf1 exists:%{d0}.example.com", 17, "zero"},
-                      BadRecord{"v=spf1 a:%(d).example.com", 9, "is not a macro"},
-                      BadRecord{"v=spf1 redirect=a.example redirect=b.example", 26, "second"},
-                      BadRecord{"v=spf1 exp=", 11, "empty domain"},
-                      BadRecord{"v=spf1 a:b.example\r-all", 18, "0x0d"},
-                      BadRecord{"v=spf1 x=%", 9, "lone"}, BadRecord{"v=spf1 ptr/24", 10, "only"},
-                      BadRecord{"spf1 -all", 0, "v=spf1"}));
+    ::testing::Values(
+        BadRecord{"v=spf1 ip4:192.0.2.1/33", 20, "prefix length"},
+        BadRecord{"v=spf1 ip4:192.0.2.01", 11, "not an IPv4"},
+        BadRecord{"v=spf1 ip6:::1::2", 11, "not an IPv6"},
+        BadRecord{"v=spf1 a:example.com/024", 20, "IPv4 prefix"},
+        BadRecord{"v=spf1 a//129", 9, "IPv6 prefix"},
+        BadRecord{"v=spf1 foo -all", 7, "unknown mechanism \"foo\""},
+        BadRecord{"v=spf1 -all.", 11, "takes no argument"},
+        BadRecord{"v=spf1 include", 14, "needs"}, BadRecord{"v=spf1 a:foo-bar", 9, "needs a dot"},
+        BadRecord{"v=spf1 a:example.123", 17, "top label"},
+        BadRecord{"v=spf1 exists:%{x}.example.com", 16, "not a macro letter"},
+        BadRecord{"v=spf1 exists:%{c}.example.com", 16, "only in explanations"},
+        BadRecord{"v=spf1 exists:%{d0}.example.com", 17, "zero"},
+        BadRecord{"v=spf1 a:%(d).example.com", 9, "is not a macro"},
+        BadRecord{"v=spf1 redirect=a.example redirect=b.example", 26, "second"},
+        BadRecord{"v=spf1 exp=", 11, "empty domain"},
+        BadRecord{"v=spf1 a:b.example\r-all", 18, "0x0d"}, BadRecord{"v=spf1 x=%", 9, "lone"},
+        BadRecord{"v=spf1 ptr/24", 10, "only"}, BadRecord{"v=spf1 a:foo}", 9, "needs a dot"},
+        BadRecord{"v=spf1 a:foo.%%_", 13, "top label"}, BadRecord{"spf1 -all", 0, "v=spf1"}));
 
 TEST(SpfRecord, TrailingAndDoubleSpacesAreFine) {
   auto r = parse_spf_record("v=spf1  a   -all  ");
