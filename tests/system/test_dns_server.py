@@ -69,6 +69,8 @@ class Server:
                 raise RuntimeError(f"server exited: {self.proc.stderr.read()}")
             try:
                 self.query("example.test.", "SOA", timeout=0.05)
+                # TCP too: its listener may open a moment after the UDP workers answer.
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except Exception:
                 time.sleep(0.05)
