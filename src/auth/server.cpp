@@ -23,6 +23,8 @@
 #include "auth/prefetch.hpp"
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
+#include "auth/tcp_clients.hpp"
+#include "auth/zone_refusal.hpp"
 #include "auth/zone_journals.hpp"
 #include "core/log.hpp"
 #include "net/endpoint.hpp"
@@ -46,38 +48,73 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
 
 namespace {
 
-core::Result<std::shared_ptr<const Zone>> load_zone(const ZoneSource& source) {
+struct LoadedZone {
+  std::shared_ptr<const Zone> zone;  // or nullptr, and then
+  std::vector<std::string> reasons;  // why not
+};
+
+// Reads a zone file and builds the zone, or says why not. With `check`, the refusal rules
+// (zone_refusal.hpp) come first: a zone we are primary for is served only when they pass. A
+// secondary's kept copy is the primary's data, taken as a transfer would bring it.
+LoadedZone load_zone(const ZoneSource& source, bool check) {
+  LoadedZone out;
   dns::zone::CollectingSink sink;
   dns::zone::ParseOptions options;
   options.origin = source.origin;
   auto stats = dns::zone::parse_zone_file(source.file, options, sink);
   if (stats.errors > 0 || stats.stopped) {
-    std::string first;
+    std::size_t errors = 0;
     for (const auto& d : sink.diagnostics)
-      if (d.severity == dns::zone::Severity::error) {
-        first = dns::zone::format_diagnostic(d);
-        break;
-      }
-    return core::fail(fmt::format("zone {} not loaded: {}", source.origin.to_text(), first));
+      if (d.severity == dns::zone::Severity::error && ++errors <= kRefusalsListed)
+        out.reasons.push_back(dns::zone::format_diagnostic(d));
+    if (errors > kRefusalsListed)
+      out.reasons.push_back(fmt::format("and {} more errors", errors - kRefusalsListed));
+    if (out.reasons.empty()) out.reasons.push_back("the file could not be read whole");
+    return out;
+  }
+  if (check) {
+    out.reasons = zone_refusals(sink.records, source.origin, source.file.string());
+    if (!out.reasons.empty()) return out;
   }
   auto zone = Zone::build(source.origin, std::move(sink.records));
-  if (!zone)
-    return core::fail(fmt::format("zone {} ({}) not loaded: {}", source.origin.to_text(),
-                                  source.file.string(), zone.error().message));
-  return std::move(*zone);
+  if (!zone) {
+    out.reasons.push_back(fmt::format("{}: {}", source.file.string(), zone.error().message));
+    return out;
+  }
+  out.zone = std::move(*zone);
+  return out;
 }
 
 }  // namespace
 
-core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources) {
+std::string format_refused(const RefusedZone& refused, std::string_view separator) {
+  std::string text = fmt::format("zone {} ({})", refused.origin.to_text(), refused.place);
+  if (!refused.reasons.empty()) text.push_back(':');
+  for (const auto& reason : refused.reasons) {
+    text.append(separator);
+    text.append(reason);
+  }
+  return text;
+}
+
+ZoneLoad load_zones(const std::vector<ZoneSource>& sources, const ZoneSet* previous) {
   auto set = std::make_shared<ZoneSet>();
+  ZoneLoad out;
   for (const auto& source : sources) {
     if (!source.primaries.empty()) continue;  // a secondary: its zone comes by transfer
-    auto zone = load_zone(source);
-    if (!zone) return tl::unexpected(zone.error());
-    set->add(std::move(*zone));
+    auto loaded = load_zone(source, true);
+    if (loaded.zone) {
+      set->add(std::move(loaded.zone));
+      continue;
+    }
+    out.refused.push_back({source.origin, source_place(source), std::move(loaded.reasons)});
+    if (previous) {
+      for (const auto& z : previous->zones())
+        if (z->origin() == source.origin) set->add(z);  // the old copy goes on serving
+    }
   }
-  return std::shared_ptr<const ZoneSet>(std::move(set));
+  out.zones = std::move(set);
+  return out;
 }
 
 namespace {
@@ -154,6 +191,16 @@ asio::ip::address sockaddr_address(const sockaddr_storage& peer) {
   return plain_address(asio::ip::address_v6(bytes));
 }
 
+std::string client_key(const asio::ip::address& address) {
+  const auto plain = plain_address(address);
+  if (plain.is_v4()) {
+    const auto bytes = plain.to_v4().to_bytes();
+    return TcpClientLimit::client_key(bytes);
+  }
+  const auto bytes = plain.to_v6().to_bytes();
+  return TcpClientLimit::client_key(bytes);
+}
+
 std::shared_ptr<const Zone> find_origin(const ZoneSet* set, const dns::Name& origin) {
   if (!set) return nullptr;
   for (const auto& z : set->zones())
@@ -172,12 +219,13 @@ std::string format_counters(const ServerCounters& c) {
       rcodes += fmt::format(" {}={}", i < std::size(names) ? names[i] : fmt::format("RCODE{}", i), get(c.rcodes[i]));
   return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} rate_limited={} slipped={} "
                      "transfers={} ixfr_out={} refused_transfers={} axfr_in={} ixfr_in={} failed_transfers_in={} "
-                     "notifies={} failed_notifies={} notifies_received={} reloads={} failed_reloads={}",
+                     "notifies={} failed_notifies={} notifies_received={} reloads={} failed_reloads={} "
+                     "tcp_client_limited={}",
                      get(c.udp_queries), get(c.tcp_queries), get(c.dropped), get(c.truncated), rcodes,
                      get(c.rate_limited), get(c.slipped), get(c.transfers), get(c.ixfr_out),
                      get(c.refused_transfers), get(c.axfr_in), get(c.ixfr_in), get(c.failed_transfers_in),
                      get(c.notifies_sent), get(c.notifies_failed), get(c.notifies_received), get(c.reloads),
-                     get(c.failed_reloads));
+                     get(c.failed_reloads), get(c.tcp_client_limited));
 }
 
 struct DnsServer::Impl {
@@ -214,17 +262,23 @@ struct DnsServer::Impl {
   // (nullptr: unavailable, SERVFAIL); any change composes a new set and swaps it in whole.
   std::mutex state_mutex;
   std::shared_ptr<const ZoneSet> file_zones;
+  std::vector<dns::Name> refused_file_zones;  // refused at the last load
   std::map<std::string, std::shared_ptr<const Zone>> secondary_zones;  // by zone_key
   std::vector<std::unique_ptr<Secondary>> secondaries;
   std::unique_ptr<asio::io_context> xfr_io;  // the secondaries' timers and transfers
   std::thread xfr_thread;
 
   std::unique_ptr<ZoneJournals> journals;
+  std::unique_ptr<TcpClientLimit> tcp_clients;  // made in start(), shared by the workers
 
   void compose() {  // with state_mutex held
     auto set = std::make_shared<ZoneSet>();
     if (file_zones)
       for (const auto& z : file_zones->zones()) set->add(z);
+    // A zone refused with no copy to serve (--keep-going at start): SERVFAIL, as BIND answers
+    // for a zone it failed to load, and never the parent's answer for names in it.
+    for (const auto& origin : refused_file_zones)
+      if (!find_origin(file_zones.get(), origin)) set->add_unavailable(origin);
     for (const auto& s : secondaries) {
       auto it = secondary_zones.find(zone_key(s->origin()));
       if (it != secondary_zones.end() && it->second) set->add(it->second);
@@ -510,18 +564,32 @@ struct DnsServer::Impl {
         socket.close(ec);  // RFC 7766 §6.2.2: a server may refuse connections over its limit
         continue;
       }
+      // One client may hold only its share, so it cannot fill the limit above for everyone.
+      std::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      std::string client = peer_ec ? std::string() : client_key(peer.address());
+      if (peer_ec || !tcp_clients->acquire(client)) {
+        if (!peer_ec) counters->tcp_client_limited.fetch_add(1, std::memory_order_relaxed);
+        socket.close(ec);
+        continue;
+      }
       ++w.tcp_connections;
-      asio::co_spawn(w.io, tcp_session(w, std::move(socket)), asio::detached);
+      asio::co_spawn(w.io, tcp_session(w, std::move(socket), std::move(client)), asio::detached);
     }
   }
 
   // RFC 7766: a 2-octet length, then the message; several queries per connection, answered in
   // order; the connection closes after an idle timeout or when the client closes it.
-  asio::awaitable<void> tcp_session(Worker& w, tcp::socket socket) {
+  asio::awaitable<void> tcp_session(Worker& w, tcp::socket socket, std::string client) {
     struct Release {
       Worker& w;
-      ~Release() { --w.tcp_connections; }
-    } release{w};
+      TcpClientLimit& clients;
+      const std::string& client;
+      ~Release() {
+        --w.tcp_connections;
+        clients.release(client);
+      }
+    } release{w, *tcp_clients, client};
     std::vector<std::uint8_t> in(65535), out(65537);
     asio::steady_timer timer(w.io);
     for (;;) {
@@ -597,11 +665,14 @@ DnsServer::~DnsServer() {
 
 core::Result<void> DnsServer::reload() {
   std::lock_guard lock(impl_->reload_mutex);
-  auto zones = load_zones(impl_->sources);
-  if (!zones) {
-    counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
-    return tl::unexpected(zones.error());
+  std::shared_ptr<const ZoneSet> current;
+  {
+    std::lock_guard state(impl_->state_mutex);
+    current = impl_->file_zones;
   }
+  // A zone refused now keeps its previous copy; the others are reloaded all the same.
+  auto load = load_zones(impl_->sources, current.get());
+  auto* zones = &load.zones;
   std::vector<std::pair<std::shared_ptr<const Zone>, std::shared_ptr<const Zone>>> changed;
   {
     std::lock_guard state(impl_->state_mutex);
@@ -618,11 +689,21 @@ core::Result<void> DnsServer::reload() {
   {
     std::lock_guard state(impl_->state_mutex);
     impl_->file_zones = *zones;
+    impl_->refused_file_zones.clear();
+    for (const auto& refused : load.refused) impl_->refused_file_zones.push_back(refused.origin);
     impl_->compose();
   }
-  counters_.reloads.fetch_add(1, std::memory_order_relaxed);
   // RFC 1996 §3.5: a zone whose serial changed is announced to its secondaries.
   for (const auto& [before, after] : changed) impl_->announce(after);
+  if (!load.refused.empty()) {
+    counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
+    std::string text = fmt::format("zones reloaded except {} refused, which keep{} serving their previous copy:",
+                                   load.refused.size(), load.refused.size() == 1 ? "s" : "");
+    for (std::size_t i = 0; i < load.refused.size(); ++i)
+      text.append(fmt::format("{} {}", i == 0 ? "" : ";", format_refused(load.refused[i], " ")));
+    return core::fail(text);
+  }
+  counters_.reloads.fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 
@@ -630,10 +711,22 @@ core::Result<void> DnsServer::start() {
   auto& o = impl_->options;
   if (o.listen.empty()) return core::fail("no listen address (--dns-listen ADDRESS:PORT)");
   if (o.workers == 0) o.workers = 1;
+  if (o.tcp_per_client == 0) o.tcp_per_client = default_tcp_per_client(o.max_tcp_connections * o.workers);
+  impl_->tcp_clients = std::make_unique<TcpClientLimit>(o.tcp_per_client);
   const auto started = std::chrono::steady_clock::now();
-  auto zones = load_zones(impl_->sources);
-  if (!zones) return tl::unexpected(zones.error());
-  impl_->file_zones = *zones;
+  if (auto distinct = check_distinct_origins(impl_->sources); !distinct) return distinct;
+  auto load = load_zones(impl_->sources);
+  if (!load.refused.empty() && !o.keep_going) {
+    std::string text = fmt::format("{} zone{} refused (--keep-going serves the others):", load.refused.size(),
+                                   load.refused.size() == 1 ? "" : "s");
+    for (const auto& refused : load.refused) text.append(fmt::format("\n  {}", format_refused(refused, "\n    ")));
+    return core::fail(text);
+  }
+  for (const auto& refused : load.refused) {
+    log(format_refused(refused, " ") + " (skipped: --keep-going)");
+    impl_->refused_file_zones.push_back(refused.origin);
+  }
+  impl_->file_zones = load.zones;
   impl_->xfr_io = std::make_unique<asio::io_context>(1);
   for (const auto& source : impl_->sources) {
     if (source.primaries.empty()) {
@@ -645,9 +738,10 @@ core::Result<void> DnsServer::start() {
     std::shared_ptr<const Zone> initial;
     std::error_code ec;
     if (!source.file.empty() && std::filesystem::exists(source.file, ec)) {
-      auto copy = load_zone(source);
-      if (copy) initial = std::move(*copy);
-      else log(fmt::format("{}; taking the zone from its primary", copy.error().message));
+      auto copy = load_zone(source, false);
+      if (copy.zone) initial = std::move(copy.zone);
+      else log(fmt::format("{}; taking the zone from its primary",
+                           format_refused({source.origin, source_place(source), copy.reasons}, " ")));
     }
     impl_->journals->open(source.origin, impl_->journal_path(source), initial.get());
     Impl* impl = impl_.get();
@@ -701,7 +795,7 @@ core::Result<void> DnsServer::start() {
     }
     impl_->workers.push_back(std::move(w));
   }
-  std::size_t zone_count = impl_->sources.size();
+  std::size_t zone_count = impl_->sources.size() - load.refused.size();
   log(fmt::format("{} zone{} loaded in {} ms; listening on {} address{} with {} worker{}", zone_count,
                   zone_count == 1 ? "" : "s",
                   std::chrono::duration_cast<std::chrono::milliseconds>(loaded - started).count(),
@@ -733,8 +827,7 @@ void DnsServer::run() {
     }
     if (signal == SIGHUP) {
       auto result = reload();
-      if (result) log("zones reloaded");
-      else log(result.error().message + "; still serving the previous zones");
+      log(result ? std::string("zones reloaded") : result.error().message);
       signals.async_wait(on_signal);
       return;
     }

@@ -31,6 +31,7 @@ struct ZoneSource {
   dns::Name origin;
   std::filesystem::path file;  // a secondary's copy (optional for a secondary)
   std::vector<ListenAddress> primaries;  // not empty: a secondary zone taken from these
+  std::string where;  // where it was given, for messages: "--zone X=F", "serve.toml:12:1"
 };
 
 // "127.0.0.1:5300", "[::1]:5300", "::1" (port 53), "127.0.0.1" (port 53).
@@ -41,12 +42,17 @@ struct ServerOptions {
   std::size_t workers = 1;
   AnswerOptions answer;
   std::size_t max_tcp_connections = 512;  // per worker
+  // TCP connections one client (an IPv4 address, an IPv6 /64) may hold at once, over all
+  // workers; 0: default_tcp_per_client(max_tcp_connections × workers), at most 64.
+  std::size_t tcp_per_client = 0;
   std::chrono::milliseconds tcp_idle_timeout{10000};  // RFC 7766 §6.2.3: seconds, not minutes
   std::vector<AddressPrefix> transfer_allow;  // who may AXFR/IXFR; empty: nobody
   std::vector<NotifyTarget> notify;           // told when a reload changes a zone's serial
   RateLimitOptions rate_limit;                // UDP response rate limiting; off by default
   std::filesystem::path journal_dir;          // IXFR journals; empty: beside each zone file
   JournalLimits journal;
+  // Serve the zones that load when some are refused (logging which), instead of not starting.
+  bool keep_going = false;
 };
 
 // Counters any thread may read while the server runs.
@@ -59,25 +65,43 @@ struct ServerCounters {
   std::atomic<std::uint64_t> axfr_in{0}, ixfr_in{0}, failed_transfers_in{0}, notifies_received{0};
   std::atomic<std::uint64_t> notifies_sent{0}, notifies_failed{0};
   std::atomic<std::uint64_t> rate_limited{0}, slipped{0};
+  std::atomic<std::uint64_t> tcp_client_limited{0};  // connections closed at the per-client cap
 };
 
 // "counters: udp=… tcp=… NOERROR=… …": the one-line form `kill -USR1` logs.
 std::string format_counters(const ServerCounters& counters);
 
-// Loads every zone of a file (sources without primaries), or says which file is wrong and why.
-core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources);
+// A zone that is not served from its file, and why (each reason one line, "FILE:LINE:…").
+struct RefusedZone {
+  dns::Name origin;
+  std::string place;  // where it was given (ZoneSource::where)
+  std::vector<std::string> reasons;
+};
+// "zone ORIGIN (PLACE):" and the reasons, each after `separator` ("\n    " or " ").
+std::string format_refused(const RefusedZone& refused, std::string_view separator);
+
+struct ZoneLoad {
+  std::shared_ptr<const ZoneSet> zones;
+  std::vector<RefusedZone> refused;  // in the order of the sources
+};
+
+// Loads every zone of a file (sources without primaries). A zone that cannot be read, or that
+// the refusal rules keep out (zone_refusal.hpp), is listed in `refused` and left out of the
+// set, or, when `previous` holds a copy of it (a reload), that copy is served instead.
+ZoneLoad load_zones(const std::vector<ZoneSource>& sources, const ZoneSet* previous = nullptr);
 
 class DnsServer {
  public:
   DnsServer(ServerOptions options, std::vector<ZoneSource> zones);
   ~DnsServer();
 
-  // Loads the zones and binds every address; an error names the zone file or the address.
+  // Loads the zones and binds every address; an error names every refused zone and why (unless
+  // keep_going), an origin given twice, or the address.
   core::Result<void> start();
-  // Serves until SIGINT or SIGTERM; SIGHUP reloads the zones (a bad zone keeps the old set);
+  // Serves until SIGINT or SIGTERM; SIGHUP reloads the zones (a refused zone keeps its old copy);
   // SIGUSR1 logs the counters.
   void run();
-  // Reloads now, from any thread.
+  // Reloads now, from any thread; an error lists the refused zones (the others were reloaded).
   core::Result<void> reload();
 
   const ServerCounters& counters() const { return counters_; }

@@ -144,7 +144,7 @@ int run_serve(const ServeOptions& o) {
                    origin.error().message.c_str());
       return 2;
     }
-    zones.push_back({*origin, text.substr(eq + 1), {}});
+    zones.push_back({*origin, text.substr(eq + 1), {}, "--zone " + text});
   }
   for (const auto& text : o.secondaries) {
     auto eq = text.find('=');
@@ -178,7 +178,7 @@ int run_serve(const ServeOptions& o) {
     if (same != zones.end())
       same->primaries.push_back(*primary);
     else
-      zones.push_back({*origin, {}, {*primary}});
+      zones.push_back({*origin, {}, {*primary}, "--secondary " + text});
   }
   if (zones.empty()) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
