@@ -697,8 +697,9 @@ core::Result<void> DnsServer::reload() {
   for (const auto& [before, after] : changed) impl_->announce(after);
   if (!load.refused.empty()) {
     counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
-    std::string text = fmt::format("zones reloaded except {} refused, which keep{} serving their previous copy:",
-                                   load.refused.size(), load.refused.size() == 1 ? "s" : "");
+    std::string text = fmt::format("zones reloaded except {} refused, which {}:", load.refused.size(),
+                                   load.refused.size() == 1 ? "keeps serving its previous copy"
+                                                            : "keep serving their previous copies");
     for (std::size_t i = 0; i < load.refused.size(); ++i)
       text.append(fmt::format("{} {}", i == 0 ? "" : ";", format_refused(load.refused[i], " ")));
     return core::fail(text);
