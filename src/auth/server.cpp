@@ -46,13 +46,6 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
   return ListenAddress{endpoint->address.to_string(), endpoint->port};
 }
 
-namespace {
-
-struct LoadedZone {
-  std::shared_ptr<const Zone> zone;  // or nullptr, and then
-  std::vector<std::string> reasons;  // why not
-};
-
 // Reads a zone file and builds the zone, or says why not. With `check`, the refusal rules
 // (zone_refusal.hpp) come first: a zone we are primary for is served only when they pass. A
 // secondary's kept copy is the primary's data, taken as a transfer would bring it.
@@ -85,14 +78,13 @@ LoadedZone load_zone(const ZoneSource& source, bool check) {
   return out;
 }
 
-}  // namespace
-
 std::string format_refused(const RefusedZone& refused, std::string_view separator) {
   std::string text = fmt::format("zone {} ({})", refused.origin.to_text(), refused.place);
   if (!refused.reasons.empty()) text.push_back(':');
-  for (const auto& reason : refused.reasons) {
-    text.append(separator);
-    text.append(reason);
+  const bool one_line = separator.find('\n') == std::string_view::npos;
+  for (std::size_t i = 0; i < refused.reasons.size(); ++i) {
+    text.append(i == 0 && one_line ? std::string_view(" ") : separator);
+    text.append(refused.reasons[i]);
   }
   return text;
 }
@@ -210,13 +202,22 @@ std::shared_ptr<const Zone> find_origin(const ZoneSet* set, const dns::Name& ori
 
 }  // namespace
 
+// Every counter, always, in one fixed order (docs/config.md), so a line can be read by position
+// or by name and two lines compared field by field. The rcodes the server answers with have a
+// field each; any other rcode is counted in other_rcodes.
 std::string format_counters(const ServerCounters& c) {
   auto get = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
   std::string rcodes;
-  const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
-  for (std::size_t i = 0; i < std::size(c.rcodes); ++i)
-    if (get(c.rcodes[i]) > 0)
-      rcodes += fmt::format(" {}={}", i < std::size(names) ? names[i] : fmt::format("RCODE{}", i), get(c.rcodes[i]));
+  static constexpr std::pair<std::size_t, const char*> kNamed[] = {
+      {0, "NOERROR"}, {1, "FORMERR"}, {2, "SERVFAIL"}, {3, "NXDOMAIN"},
+      {4, "NOTIMP"},  {5, "REFUSED"}, {9, "NOTAUTH"},  {16, "BADVERS"}};
+  std::uint64_t other = 0;
+  for (std::size_t i = 0; i < std::size(c.rcodes); ++i) {
+    const bool named = std::any_of(std::begin(kNamed), std::end(kNamed), [i](const auto& n) { return n.first == i; });
+    if (!named) other += get(c.rcodes[i]);
+  }
+  for (const auto& [index, name] : kNamed) rcodes += fmt::format(" {}={}", name, get(c.rcodes[index]));
+  rcodes += fmt::format(" other_rcodes={}", other);
   return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} rate_limited={} slipped={} "
                      "transfers={} ixfr_out={} refused_transfers={} axfr_in={} ixfr_in={} failed_transfers_in={} "
                      "notifies={} failed_notifies={} notifies_received={} reloads={} failed_reloads={} "
@@ -478,7 +479,9 @@ struct DnsServer::Impl {
     if (!transfer_allowed(peer)) {
       messages.push_back(transfer_error(q, dns::rcode::REFUSED));
       counters->refused_transfers.fetch_add(1, std::memory_order_relaxed);
-      log(fmt::format("refused a zone transfer to {}", peer.to_string()));
+      std::string asked;
+      dns::append_name_text(q.qname(), asked);
+      log(fmt::format("refused a zone transfer of {} to {}: not in allow_transfer", asked, peer.to_string()));
     } else if (zones.unavailable(q.qname(), zone)) {
       messages.push_back(transfer_error(q, dns::rcode::SERVFAIL));
     } else if (!zone || !dns::names_equal(zone->origin().wire(), q.qname())) {
@@ -499,15 +502,16 @@ struct DnsServer::Impl {
         } else if (response.form == IxfrForm::full) {
           form = "the whole zone (the journal cannot bridge the gap)";
         }
-        log(fmt::format("IXFR of {} to {}: serial {} → {} as {}, {} messages, {} ms", zone->origin().to_text(),
+        log(fmt::format("IXFR of {} to {}: serial {} → {} as {}, {} message{}, {} ms", zone->origin().to_text(),
                         peer.to_string(), *client, zone_serial(*zone), form, messages.size(),
+                        messages.size() == 1 ? "" : "s",
                         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
       }
     } else {
       messages = transfer_messages(*zone, q);
       counters->transfers.fetch_add(1, std::memory_order_relaxed);
-      log(fmt::format("AXFR of {} to {}: serial {} in {} messages, {} ms", zone->origin().to_text(), peer.to_string(),
-                      zone_serial(*zone), messages.size(),
+      log(fmt::format("AXFR of {} to {}: serial {} in {} message{}, {} ms", zone->origin().to_text(),
+                      peer.to_string(), zone_serial(*zone), messages.size(), messages.size() == 1 ? "" : "s",
                       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
     }
     for (const auto& m : messages) {
@@ -701,7 +705,7 @@ core::Result<void> DnsServer::reload() {
                                    load.refused.size() == 1 ? "keeps serving its previous copy"
                                                             : "keep serving their previous copies");
     for (std::size_t i = 0; i < load.refused.size(); ++i)
-      text.append(fmt::format("{} {}", i == 0 ? "" : ";", format_refused(load.refused[i], " ")));
+      text.append(fmt::format("{} {}", i == 0 ? "" : ";", format_refused(load.refused[i], "; ")));
     return core::fail(text);
   }
   counters_.reloads.fetch_add(1, std::memory_order_relaxed);
@@ -724,7 +728,7 @@ core::Result<void> DnsServer::start() {
     return core::fail(text);
   }
   for (const auto& refused : load.refused) {
-    log(format_refused(refused, " ") + " (skipped: --keep-going)");
+    log(fmt::format("not serving {} (keep_going: the other zones are served)", format_refused(refused, "; ")));
     impl_->refused_file_zones.push_back(refused.origin);
   }
   impl_->file_zones = load.zones;
@@ -742,7 +746,7 @@ core::Result<void> DnsServer::start() {
       auto copy = load_zone(source, false);
       if (copy.zone) initial = std::move(copy.zone);
       else log(fmt::format("{}; taking the zone from its primary",
-                           format_refused({source.origin, source_place(source), copy.reasons}, " ")));
+                           format_refused({source.origin, source_place(source), copy.reasons}, "; ")));
     }
     impl_->journals->open(source.origin, impl_->journal_path(source), initial.get());
     Impl* impl = impl_.get();
@@ -796,9 +800,16 @@ core::Result<void> DnsServer::start() {
     }
     impl_->workers.push_back(std::move(w));
   }
-  std::size_t zone_count = impl_->sources.size() - load.refused.size();
-  log(fmt::format("{} zone{} loaded in {} ms; listening on {} address{} with {} worker{}", zone_count,
-                  zone_count == 1 ? "" : "s",
+  // A secondary with no copy yet has nothing loaded: it waits for its first transfer.
+  std::size_t waiting = 0;
+  for (const auto& [key, zone] : impl_->secondary_zones)
+    if (!zone) ++waiting;
+  const std::size_t zone_count = impl_->sources.size() - waiting - load.refused.size();
+  const std::string waiting_text =
+      waiting == 0 ? std::string()
+                   : fmt::format(" ({} secondary zone{} waiting for a first transfer)", waiting, waiting == 1 ? "" : "s");
+  log(fmt::format("{} zone{} loaded{} in {} ms; listening on {} address{} with {} worker{}", zone_count,
+                  zone_count == 1 ? "" : "s", waiting_text,
                   std::chrono::duration_cast<std::chrono::milliseconds>(loaded - started).count(),
                   o.listen.size(), o.listen.size() == 1 ? "" : "es", o.workers, o.workers == 1 ? "" : "s"));
   return {};

@@ -77,8 +77,17 @@ struct RefusedZone {
   std::string place;  // where it was given (ZoneSource::where)
   std::vector<std::string> reasons;
 };
-// "zone ORIGIN (PLACE):" and the reasons, each after `separator` ("\n    " or " ").
+// "zone ORIGIN (PLACE):" and the reasons: each after `separator` when it holds a new line
+// ("\n    "), else on one line joined by it ("; ").
 std::string format_refused(const RefusedZone& refused, std::string_view separator);
+
+// One zone from its file, or why not. With `check`, the refusal rules (zone_refusal.hpp) apply,
+// as for every zone we are primary for; a secondary's kept copy is loaded without them.
+struct LoadedZone {
+  std::shared_ptr<const Zone> zone;  // or nullptr, and then
+  std::vector<std::string> reasons;  // why not, one line each
+};
+LoadedZone load_zone(const ZoneSource& source, bool check);
 
 struct ZoneLoad {
   std::shared_ptr<const ZoneSet> zones;

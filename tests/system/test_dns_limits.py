@@ -89,7 +89,7 @@ def test_keep_going_serves_the_rest_and_says_what_was_skipped(mxkit, tmp_path):
     finally:
         log = s.stop()
     assert f"zone broken.test. ({config}:" in log and "[cname-and-other-data]" in log
-    assert "skipped: --keep-going" in log and "1 zone loaded" in log
+    assert "not serving zone broken.test." in log and "1 zone loaded" in log
 
 
 def test_broken_zone_on_reload_keeps_the_old_copy(mxkit, tmp_path):
@@ -216,3 +216,29 @@ def test_one_client_holding_hundreds_of_tcp_connections(mxkit, tmp_path, per_cli
         log = s.stop()
     limited = int(log.split("tcp_client_limited=")[1].split()[0])
     assert limited == (300 - 12 if other_served else 0), log
+
+
+def test_keep_going_on_the_command_line(mxkit, tmp_path):
+    good, broken, no_glue = write_zones(tmp_path)
+    s = Server(mxkit, good, free_port(), ["--zone", f"broken.test={broken}", "--zone", f"noglue.test={no_glue}",
+                                          "--keep-going"])
+    try:
+        assert s.query("example.test.", "SOA").rcode() == dns.rcode.NOERROR
+        assert s.query("ns1.noglue.test.", "A").rcode() == dns.rcode.SERVFAIL
+    finally:
+        log = s.stop()
+    assert "not serving zone broken.test." in log and "not serving zone noglue.test." in log
+    assert "[missing-glue]" in log
+
+
+def test_check_config_reports_broken_and_duplicate_zones(mxkit, tmp_path):
+    good, broken, _ = write_zones(tmp_path)
+    r = run_serve(mxkit, "--check-config", "--zone", f"example.test={good}", "--zone", f"broken.test={broken}",
+                  "--zone", f"example.test={broken}")
+    assert r.returncode == 1
+    assert "zone example.test. is given twice" in r.stderr
+    assert f"zone broken.test. (--zone broken.test={broken}):\n    {broken}:7:1: error:" in r.stderr, r.stderr
+    assert f"{broken}:3:1: error: the file's SOA is at broken.test., not at the origin example.test." in r.stderr
+    assert "the configuration has 3 errors" in r.stderr
+    r = run_serve(mxkit, "--check-config", "--zone", f"example.test={good}")
+    assert r.returncode == 0 and "configuration OK" in r.stdout
