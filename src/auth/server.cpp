@@ -23,6 +23,7 @@
 #include "auth/prefetch.hpp"
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
+#include "auth/zone_files.hpp"
 #include "auth/zone_journals.hpp"
 #include "core/log.hpp"
 #include "net/endpoint.hpp"
@@ -46,38 +47,69 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
 
 namespace {
 
-core::Result<std::shared_ptr<const Zone>> load_zone(const ZoneSource& source) {
+core::Result<LoadedZone> load_zone(const ZoneSource& source) {
+  LoadedZone loaded;
+  // Stamped before reading: a file changed while it is read looks changed at the next reload.
+  loaded.files.push_back(stamp_file(source.file));
   dns::zone::CollectingSink sink;
   dns::zone::ParseOptions options;
   options.origin = source.origin;
-  auto stats = dns::zone::parse_zone_file(source.file, options, sink);
-  if (stats.errors > 0 || stats.stopped) {
-    std::string first;
-    for (const auto& d : sink.diagnostics)
-      if (d.severity == dns::zone::Severity::error) {
-        first = dns::zone::format_diagnostic(d);
-        break;
-      }
-    return core::fail(fmt::format("zone {} not loaded: {}", source.origin.to_text(), first));
-  }
-  auto zone = Zone::build(source.origin, std::move(sink.records));
-  if (!zone)
+  // A zone that cannot have its memory is an error naming it, like any other reason not to
+  // load it; the other zones and the server go on (ulimit -v, a full machine).
+  try {
+    sink.records.reserve_for_file(loaded.files.front().size);
+    auto stats = dns::zone::parse_zone_file(source.file, options, sink);
+    if (stats.errors > 0 || stats.stopped) {
+      std::string first;
+      for (const auto& d : sink.diagnostics)
+        if (d.severity == dns::zone::Severity::error) {
+          first = dns::zone::format_diagnostic(d);
+          break;
+        }
+      return core::fail(fmt::format("zone {} not loaded: {}", source.origin.to_text(), first));
+    }
+    stamp_included_files(sink.records, source.file.string(), loaded.files);
+    auto zone = Zone::build(source.origin, std::move(sink.records));
+    if (!zone)
+      return core::fail(fmt::format("zone {} ({}) not loaded: {}", source.origin.to_text(),
+                                    source.file.string(), zone.error().message));
+    loaded.zone = std::move(*zone);
+  } catch (const std::bad_alloc&) {
+    return core::fail(fmt::format("zone {} ({}) not loaded: out of memory", source.origin.to_text(),
+                                  source.file.string()));
+  } catch (const std::length_error& e) {
     return core::fail(fmt::format("zone {} ({}) not loaded: {}", source.origin.to_text(),
-                                  source.file.string(), zone.error().message));
-  return std::move(*zone);
+                                  source.file.string(), e.what()));
+  }
+  return loaded;
 }
 
 }  // namespace
 
-core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources) {
+core::Result<LoadedZones> load_zones(const std::vector<ZoneSource>& sources,
+                                     const LoadedZones* previous) {
+  LoadedZones result;
+  result.zones.resize(sources.size());
   auto set = std::make_shared<ZoneSet>();
-  for (const auto& source : sources) {
+  // `previous` was loaded from the same sources (the list does not change while serving), so
+  // zone i there is zone i here.
+  const bool same_sources = previous && previous->zones.size() == sources.size();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto& source = sources[i];
     if (!source.primaries.empty()) continue;  // a secondary: its zone comes by transfer
-    auto zone = load_zone(source);
-    if (!zone) return tl::unexpected(zone.error());
-    set->add(std::move(*zone));
+    if (same_sources && files_unchanged(previous->zones[i])) {
+      result.zones[i] = previous->zones[i];  // shared: the old and new sets hold one copy
+      ++result.kept;
+    } else {
+      auto zone = load_zone(source);
+      if (!zone) return tl::unexpected(zone.error());
+      result.zones[i] = std::move(*zone);
+      ++result.reread;
+    }
+    set->add(result.zones[i].zone);
   }
-  return std::shared_ptr<const ZoneSet>(std::move(set));
+  result.set = std::move(set);
+  return result;
 }
 
 namespace {
@@ -154,12 +186,6 @@ asio::ip::address sockaddr_address(const sockaddr_storage& peer) {
   return plain_address(asio::ip::address_v6(bytes));
 }
 
-std::shared_ptr<const Zone> find_origin(const ZoneSet* set, const dns::Name& origin) {
-  if (!set) return nullptr;
-  for (const auto& z : set->zones())
-    if (z->origin() == origin) return z;
-  return nullptr;
-}
 
 }  // namespace
 
@@ -213,7 +239,7 @@ struct DnsServer::Impl {
   // The zone set is composed of the zones read from files and the secondaries' latest copies
   // (nullptr: unavailable, SERVFAIL); any change composes a new set and swaps it in whole.
   std::mutex state_mutex;
-  std::shared_ptr<const ZoneSet> file_zones;
+  LoadedZones file_load;  // the zones read from files, and the files' stamps
   std::map<std::string, std::shared_ptr<const Zone>> secondary_zones;  // by zone_key
   std::vector<std::unique_ptr<Secondary>> secondaries;
   std::unique_ptr<asio::io_context> xfr_io;  // the secondaries' timers and transfers
@@ -222,9 +248,13 @@ struct DnsServer::Impl {
   std::unique_ptr<ZoneJournals> journals;
 
   void compose() {  // with state_mutex held
+    if (secondaries.empty() && file_load.set) {  // the file zones alone: no second index of them
+      holder.set(file_load.set);
+      return;
+    }
     auto set = std::make_shared<ZoneSet>();
-    if (file_zones)
-      for (const auto& z : file_zones->zones()) set->add(z);
+    if (file_load.set)
+      for (const auto& z : file_load.set->zones()) set->add(z);
     for (const auto& s : secondaries) {
       auto it = secondary_zones.find(zone_key(s->origin()));
       if (it != secondary_zones.end() && it->second) set->add(it->second);
@@ -597,30 +627,40 @@ DnsServer::~DnsServer() {
 
 core::Result<void> DnsServer::reload() {
   std::lock_guard lock(impl_->reload_mutex);
-  auto zones = load_zones(impl_->sources);
+  const auto started = std::chrono::steady_clock::now();
+  // Reloads are serialised by reload_mutex, and only they replace file_load: reading it here
+  // without state_mutex races with nothing.
+  auto zones = load_zones(impl_->sources, &impl_->file_load);
   if (!zones) {
     counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
     return tl::unexpected(zones.error());
   }
+  // Only re-read zones can have changed; a zone kept is the very same object.
   std::vector<std::pair<std::shared_ptr<const Zone>, std::shared_ptr<const Zone>>> changed;
-  {
-    std::lock_guard state(impl_->state_mutex);
-    for (const auto& zone : (*zones)->zones()) {
-      auto before = find_origin(impl_->file_zones.get(), zone->origin());
-      if (before && zone_serial(*before) == zone_serial(*zone)) continue;
-      changed.emplace_back(std::move(before), zone);
-    }
+  const auto& before_zones = impl_->file_load.zones;
+  for (std::size_t i = 0; i < zones->zones.size(); ++i) {
+    const auto& after = zones->zones[i].zone;
+    std::shared_ptr<const Zone> before = i < before_zones.size() ? before_zones[i].zone : nullptr;
+    if (!after || after == before) continue;
+    if (before && zone_serial(*before) == zone_serial(*after)) continue;
+    changed.emplace_back(std::move(before), after);
   }
   // The journal before the swap: an IXFR asked at any moment finds a chain to the serial it
   // sees (reloads are serialised by reload_mutex, so the file zones cannot change meanwhile).
   for (const auto& [before, after] : changed)
     if (before) impl_->journals->record(*before, *after, {});
+  const std::size_t reread = zones->reread, kept = zones->kept;
   {
     std::lock_guard state(impl_->state_mutex);
-    impl_->file_zones = *zones;
+    impl_->file_load = std::move(*zones);
     impl_->compose();
   }
   counters_.reloads.fetch_add(1, std::memory_order_relaxed);
+  log(fmt::format("reload: {} zone file{} re-read, {} unchanged, {} serial{} changed ({} ms)", reread,
+                  reread == 1 ? "" : "s", kept, changed.size(), changed.size() == 1 ? "" : "s",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count()));
   // RFC 1996 §3.5: a zone whose serial changed is announced to its secondaries.
   for (const auto& [before, after] : changed) impl_->announce(after);
   return {};
@@ -633,12 +673,13 @@ core::Result<void> DnsServer::start() {
   const auto started = std::chrono::steady_clock::now();
   auto zones = load_zones(impl_->sources);
   if (!zones) return tl::unexpected(zones.error());
-  impl_->file_zones = *zones;
+  impl_->file_load = std::move(*zones);
   impl_->xfr_io = std::make_unique<asio::io_context>(1);
-  for (const auto& source : impl_->sources) {
+  for (std::size_t i = 0; i < impl_->sources.size(); ++i) {
+    const auto& source = impl_->sources[i];
     if (source.primaries.empty()) {
       impl_->journals->open(source.origin, impl_->journal_path(source),
-                              find_origin(impl_->file_zones.get(), source.origin).get());
+                            impl_->file_load.zones[i].zone.get());
       continue;
     }
     // A secondary serves the copy it kept, if any, until the first refresh says otherwise.
@@ -646,7 +687,7 @@ core::Result<void> DnsServer::start() {
     std::error_code ec;
     if (!source.file.empty() && std::filesystem::exists(source.file, ec)) {
       auto copy = load_zone(source);
-      if (copy) initial = std::move(*copy);
+      if (copy) initial = std::move(copy->zone);
       else log(fmt::format("{}; taking the zone from its primary", copy.error().message));
     }
     impl_->journals->open(source.origin, impl_->journal_path(source), initial.get());

@@ -16,6 +16,7 @@
 #include "auth/notify.hpp"
 #include "auth/rate_limit.hpp"
 #include "auth/xfr.hpp"
+#include "auth/zone_files.hpp"
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
 #include "dns/name.hpp"
@@ -64,8 +65,19 @@ struct ServerCounters {
 // "counters: udp=… tcp=… NOERROR=… …": the one-line form `kill -USR1` logs.
 std::string format_counters(const ServerCounters& counters);
 
+// What the zone files of a server loaded to: zones[i] is sources[i]'s (empty for a secondary).
+struct LoadedZones {
+  std::vector<LoadedZone> zones;
+  std::shared_ptr<const ZoneSet> set;
+  std::size_t reread = 0;  // zones read from their files this time
+  std::size_t kept = 0;    // zones shared with `previous`, their files unchanged
+};
+
 // Loads every zone of a file (sources without primaries), or says which file is wrong and why.
-core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources);
+// With `previous` (loaded from the same sources), a zone whose files have not changed (size,
+// mtime, inode) is taken from it instead of being read again.
+core::Result<LoadedZones> load_zones(const std::vector<ZoneSource>& sources,
+                                     const LoadedZones* previous = nullptr);
 
 class DnsServer {
  public:
