@@ -24,6 +24,7 @@
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
 #include "auth/tcp_clients.hpp"
+#include "auth/zone_files.hpp"
 #include "auth/zone_refusal.hpp"
 #include "auth/zone_journals.hpp"
 #include "core/log.hpp"
@@ -46,36 +47,50 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
   return ListenAddress{endpoint->address.to_string(), endpoint->port};
 }
 
-// Reads a zone file and builds the zone, or says why not. With `check`, the refusal rules
-// (zone_refusal.hpp) come first: a zone we are primary for is served only when they pass. A
-// secondary's kept copy is the primary's data, taken as a transfer would bring it.
-LoadedZone load_zone(const ZoneSource& source, bool check) {
-  LoadedZone out;
+// Reads a zone file and builds the zone, or says why not in `reasons`. With `check`, the
+// refusal rules (zone_refusal.hpp) come first: a zone we are primary for is served only when
+// they pass. A secondary's kept copy is the primary's data, taken as a transfer would bring it.
+LoadedZone load_zone(const ZoneSource& source, bool check, std::vector<std::string>& reasons) {
+  LoadedZone loaded;
+  // Stamped before reading: a file changed while it is read looks changed at the next reload.
+  loaded.files.push_back(stamp_file(source.file));
   dns::zone::CollectingSink sink;
   dns::zone::ParseOptions options;
   options.origin = source.origin;
-  auto stats = dns::zone::parse_zone_file(source.file, options, sink);
-  if (stats.errors > 0 || stats.stopped) {
-    std::size_t errors = 0;
-    for (const auto& d : sink.diagnostics)
-      if (d.severity == dns::zone::Severity::error && ++errors <= kRefusalsListed)
-        out.reasons.push_back(dns::zone::format_diagnostic(d));
-    if (errors > kRefusalsListed)
-      out.reasons.push_back(fmt::format("and {} more errors", errors - kRefusalsListed));
-    if (out.reasons.empty()) out.reasons.push_back("the file could not be read whole");
-    return out;
+  // A zone that cannot have its memory is an error naming it, like any other reason not to
+  // load it; the other zones and the server go on (ulimit -v, a full machine).
+  try {
+    sink.records.reserve_for_file(loaded.files.front().size);
+    auto stats = dns::zone::parse_zone_file(source.file, options, sink);
+    if (stats.errors > 0 || stats.stopped) {
+      std::size_t errors = 0;
+      for (const auto& d : sink.diagnostics)
+        if (d.severity == dns::zone::Severity::error && ++errors <= kRefusalsListed)
+          reasons.push_back(dns::zone::format_diagnostic(d));
+      if (errors > kRefusalsListed)
+        reasons.push_back(fmt::format("and {} more errors", errors - kRefusalsListed));
+      if (reasons.empty()) reasons.push_back("the file could not be read whole");
+      return {};
+    }
+    if (check) {
+      reasons = zone_refusals(sink.records, source.origin, source.file.string());
+      if (!reasons.empty()) return {};
+    }
+    stamp_included_files(sink.records, source.file.string(), loaded.files);
+    auto zone = Zone::build(source.origin, std::move(sink.records));
+    if (!zone) {
+      reasons.push_back(fmt::format("{}: {}", source.file.string(), zone.error().message));
+      return {};
+    }
+    loaded.zone = std::move(*zone);
+  } catch (const std::bad_alloc&) {
+    reasons.push_back(fmt::format("{}: out of memory", source.file.string()));
+    return {};
+  } catch (const std::length_error& e) {
+    reasons.push_back(fmt::format("{}: {}", source.file.string(), e.what()));
+    return {};
   }
-  if (check) {
-    out.reasons = zone_refusals(sink.records, source.origin, source.file.string());
-    if (!out.reasons.empty()) return out;
-  }
-  auto zone = Zone::build(source.origin, std::move(sink.records));
-  if (!zone) {
-    out.reasons.push_back(fmt::format("{}: {}", source.file.string(), zone.error().message));
-    return out;
-  }
-  out.zone = std::move(*zone);
-  return out;
+  return loaded;
 }
 
 std::string format_refused(const RefusedZone& refused, std::string_view separator) {
@@ -89,24 +104,37 @@ std::string format_refused(const RefusedZone& refused, std::string_view separato
   return text;
 }
 
-ZoneLoad load_zones(const std::vector<ZoneSource>& sources, const ZoneSet* previous) {
+LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous) {
+  LoadedZones result;
+  result.zones.resize(sources.size());
   auto set = std::make_shared<ZoneSet>();
-  ZoneLoad out;
-  for (const auto& source : sources) {
+  // `previous` was loaded from the same sources (the list does not change while serving), so
+  // zone i there is zone i here.
+  const bool same_sources = previous && previous->zones.size() == sources.size();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto& source = sources[i];
     if (!source.primaries.empty()) continue;  // a secondary: its zone comes by transfer
-    auto loaded = load_zone(source, true);
-    if (loaded.zone) {
-      set->add(std::move(loaded.zone));
-      continue;
+    if (same_sources && files_unchanged(previous->zones[i])) {
+      result.zones[i] = previous->zones[i];  // shared: the old and new sets hold one copy
+      ++result.kept;
+    } else {
+      std::vector<std::string> reasons;
+      result.zones[i] = load_zone(source, true, reasons);
+      ++result.reread;
+      if (!result.zones[i].zone) {
+        // Refused: the copy served so far, if any, goes on serving (its old stamps make the
+        // next reload read the file again); without one the zone answers SERVFAIL.
+        const bool copy = same_sources && previous->zones[i].zone;
+        if (copy) result.zones[i] = previous->zones[i];
+        else set->add_unavailable(source.origin);
+        result.refused.push_back({source.origin, source_place(source), std::move(reasons), copy});
+        if (!copy) continue;
+      }
     }
-    out.refused.push_back({source.origin, source_place(source), std::move(loaded.reasons)});
-    if (previous) {
-      for (const auto& z : previous->zones())
-        if (z->origin() == source.origin) set->add(z);  // the old copy goes on serving
-    }
+    set->add(result.zones[i].zone);
   }
-  out.zones = std::move(set);
-  return out;
+  result.set = std::move(set);
+  return result;
 }
 
 namespace {
@@ -193,13 +221,6 @@ std::string client_key(const asio::ip::address& address) {
   return TcpClientLimit::client_key(bytes);
 }
 
-std::shared_ptr<const Zone> find_origin(const ZoneSet* set, const dns::Name& origin) {
-  if (!set) return nullptr;
-  for (const auto& z : set->zones())
-    if (z->origin() == origin) return z;
-  return nullptr;
-}
-
 }  // namespace
 
 // Every counter, always, in one fixed order (docs/config.md), so a line can be read by position
@@ -262,8 +283,7 @@ struct DnsServer::Impl {
   // The zone set is composed of the zones read from files and the secondaries' latest copies
   // (nullptr: unavailable, SERVFAIL); any change composes a new set and swaps it in whole.
   std::mutex state_mutex;
-  std::shared_ptr<const ZoneSet> file_zones;
-  std::vector<dns::Name> refused_file_zones;  // refused at the last load
+  LoadedZones file_load;  // the zones read from files, and the files' stamps
   std::map<std::string, std::shared_ptr<const Zone>> secondary_zones;  // by zone_key
   std::vector<std::unique_ptr<Secondary>> secondaries;
   std::unique_ptr<asio::io_context> xfr_io;  // the secondaries' timers and transfers
@@ -273,13 +293,17 @@ struct DnsServer::Impl {
   std::unique_ptr<TcpClientLimit> tcp_clients;  // made in start(), shared by the workers
 
   void compose() {  // with state_mutex held
+    if (secondaries.empty() && file_load.set) {  // the file zones alone: no second index of them
+      holder.set(file_load.set);
+      return;
+    }
     auto set = std::make_shared<ZoneSet>();
-    if (file_zones)
-      for (const auto& z : file_zones->zones()) set->add(z);
+    if (file_load.set)
+      for (const auto& z : file_load.set->zones()) set->add(z);
     // A zone refused with no copy to serve (--keep-going at start): SERVFAIL, as BIND answers
     // for a zone it failed to load, and never the parent's answer for names in it.
-    for (const auto& origin : refused_file_zones)
-      if (!find_origin(file_zones.get(), origin)) set->add_unavailable(origin);
+    for (const auto& refused : file_load.refused)
+      if (!refused.previous_copy) set->add_unavailable(refused.origin);
     for (const auto& s : secondaries) {
       auto it = secondary_zones.find(zone_key(s->origin()));
       if (it != secondary_zones.end() && it->second) set->add(it->second);
@@ -669,44 +693,47 @@ DnsServer::~DnsServer() {
 
 core::Result<void> DnsServer::reload() {
   std::lock_guard lock(impl_->reload_mutex);
-  std::shared_ptr<const ZoneSet> current;
-  {
-    std::lock_guard state(impl_->state_mutex);
-    current = impl_->file_zones;
-  }
-  // A zone refused now keeps its previous copy; the others are reloaded all the same.
-  auto load = load_zones(impl_->sources, current.get());
-  auto* zones = &load.zones;
+  const auto started = std::chrono::steady_clock::now();
+  // Reloads are serialised by reload_mutex, and only they replace file_load: reading it here
+  // without state_mutex races with nothing. A zone refused now keeps its previous copy; the
+  // others are reloaded all the same.
+  auto load = load_zones(impl_->sources, &impl_->file_load);
+  auto* zones = &load;
+  // Only re-read zones can have changed; a zone kept is the very same object.
   std::vector<std::pair<std::shared_ptr<const Zone>, std::shared_ptr<const Zone>>> changed;
-  {
-    std::lock_guard state(impl_->state_mutex);
-    for (const auto& zone : (*zones)->zones()) {
-      auto before = find_origin(impl_->file_zones.get(), zone->origin());
-      if (before && zone_serial(*before) == zone_serial(*zone)) continue;
-      changed.emplace_back(std::move(before), zone);
-    }
+  const auto& before_zones = impl_->file_load.zones;
+  for (std::size_t i = 0; i < zones->zones.size(); ++i) {
+    const auto& after = zones->zones[i].zone;
+    std::shared_ptr<const Zone> before = i < before_zones.size() ? before_zones[i].zone : nullptr;
+    if (!after || after == before) continue;
+    if (before && zone_serial(*before) == zone_serial(*after)) continue;
+    changed.emplace_back(std::move(before), after);
   }
   // The journal before the swap: an IXFR asked at any moment finds a chain to the serial it
   // sees (reloads are serialised by reload_mutex, so the file zones cannot change meanwhile).
   for (const auto& [before, after] : changed)
     if (before) impl_->journals->record(*before, *after, {});
+  const std::size_t reread = zones->reread, kept = zones->kept;
+  std::string refused;  // taken before file_load takes the load
+  for (const auto& r : load.refused)
+    refused.append(fmt::format("{} {} ({})", refused.empty() ? "" : ";", format_refused(r, "; "),
+                               r.previous_copy ? "its previous copy goes on serving" : "not served"));
+  const std::size_t refused_count = load.refused.size();
   {
     std::lock_guard state(impl_->state_mutex);
-    impl_->file_zones = *zones;
-    impl_->refused_file_zones.clear();
-    for (const auto& refused : load.refused) impl_->refused_file_zones.push_back(refused.origin);
+    impl_->file_load = std::move(*zones);
     impl_->compose();
   }
+  log(fmt::format("reload: {} zone file{} re-read, {} unchanged, {} serial{} changed ({} ms)", reread,
+                  reread == 1 ? "" : "s", kept, changed.size(), changed.size() == 1 ? "" : "s",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count()));
   // RFC 1996 §3.5: a zone whose serial changed is announced to its secondaries.
   for (const auto& [before, after] : changed) impl_->announce(after);
-  if (!load.refused.empty()) {
+  if (refused_count > 0) {
     counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
-    std::string text = fmt::format("zones reloaded except {} refused, which {}:", load.refused.size(),
-                                   load.refused.size() == 1 ? "keeps serving its previous copy"
-                                                            : "keep serving their previous copies");
-    for (std::size_t i = 0; i < load.refused.size(); ++i)
-      text.append(fmt::format("{} {}", i == 0 ? "" : ";", format_refused(load.refused[i], "; ")));
-    return core::fail(text);
+    return core::fail(fmt::format("zones reloaded except {} refused:{}", refused_count, refused));
   }
   counters_.reloads.fetch_add(1, std::memory_order_relaxed);
   return {};
@@ -727,26 +754,27 @@ core::Result<void> DnsServer::start() {
     for (const auto& refused : load.refused) text.append(fmt::format("\n  {}", format_refused(refused, "\n    ")));
     return core::fail(text);
   }
-  for (const auto& refused : load.refused) {
+  for (const auto& refused : load.refused)
     log(fmt::format("not serving {} (keep_going: the other zones are served)", format_refused(refused, "; ")));
-    impl_->refused_file_zones.push_back(refused.origin);
-  }
-  impl_->file_zones = load.zones;
+  const std::size_t refused_count = load.refused.size();
+  impl_->file_load = std::move(load);
   impl_->xfr_io = std::make_unique<asio::io_context>(1);
-  for (const auto& source : impl_->sources) {
+  for (std::size_t i = 0; i < impl_->sources.size(); ++i) {
+    const auto& source = impl_->sources[i];
     if (source.primaries.empty()) {
       impl_->journals->open(source.origin, impl_->journal_path(source),
-                              find_origin(impl_->file_zones.get(), source.origin).get());
+                            impl_->file_load.zones[i].zone.get());
       continue;
     }
     // A secondary serves the copy it kept, if any, until the first refresh says otherwise.
     std::shared_ptr<const Zone> initial;
     std::error_code ec;
     if (!source.file.empty() && std::filesystem::exists(source.file, ec)) {
-      auto copy = load_zone(source, false);
+      std::vector<std::string> reasons;
+      auto copy = load_zone(source, false, reasons);
       if (copy.zone) initial = std::move(copy.zone);
       else log(fmt::format("{}; taking the zone from its primary",
-                           format_refused({source.origin, source_place(source), copy.reasons}, "; ")));
+                           format_refused({source.origin, source_place(source), reasons}, "; ")));
     }
     impl_->journals->open(source.origin, impl_->journal_path(source), initial.get());
     Impl* impl = impl_.get();
@@ -804,7 +832,7 @@ core::Result<void> DnsServer::start() {
   std::size_t waiting = 0;
   for (const auto& [key, zone] : impl_->secondary_zones)
     if (!zone) ++waiting;
-  const std::size_t zone_count = impl_->sources.size() - waiting - load.refused.size();
+  const std::size_t zone_count = impl_->sources.size() - waiting - refused_count;
   const std::string waiting_text =
       waiting == 0 ? std::string()
                    : fmt::format(" ({} secondary zone{} waiting for a first transfer)", waiting, waiting == 1 ? "" : "s");

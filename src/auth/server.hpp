@@ -16,6 +16,7 @@
 #include "auth/notify.hpp"
 #include "auth/rate_limit.hpp"
 #include "auth/xfr.hpp"
+#include "auth/zone_files.hpp"
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
 #include "dns/name.hpp"
@@ -76,28 +77,33 @@ struct RefusedZone {
   dns::Name origin;
   std::string place;  // where it was given (ZoneSource::where)
   std::vector<std::string> reasons;
+  bool previous_copy = false;  // at a reload: the copy loaded before goes on serving
 };
 // "zone ORIGIN (PLACE):" and the reasons: each after `separator` when it holds a new line
 // ("\n    "), else on one line joined by it ("; ").
 std::string format_refused(const RefusedZone& refused, std::string_view separator);
 
-// One zone from its file, or why not. With `check`, the refusal rules (zone_refusal.hpp) apply,
-// as for every zone we are primary for; a secondary's kept copy is loaded without them.
-struct LoadedZone {
-  std::shared_ptr<const Zone> zone;  // or nullptr, and then
-  std::vector<std::string> reasons;  // why not, one line each
-};
-LoadedZone load_zone(const ZoneSource& source, bool check);
+// One zone from its file; with no zone, `reasons` says why. With `check`, the refusal rules
+// (zone_refusal.hpp) apply, as for every zone we are primary for; a secondary's kept copy is
+// loaded without them.
+LoadedZone load_zone(const ZoneSource& source, bool check, std::vector<std::string>& reasons);
 
-struct ZoneLoad {
-  std::shared_ptr<const ZoneSet> zones;
+// What the zone files of a server loaded to: zones[i] is sources[i]'s (empty for a secondary,
+// and for a zone refused with no previous copy).
+struct LoadedZones {
+  std::vector<LoadedZone> zones;
+  std::shared_ptr<const ZoneSet> set;
+  std::size_t reread = 0;  // zones read from their files this time
+  std::size_t kept = 0;    // zones shared with `previous`, their files unchanged
   std::vector<RefusedZone> refused;  // in the order of the sources
 };
 
-// Loads every zone of a file (sources without primaries). A zone that cannot be read, or that
-// the refusal rules keep out (zone_refusal.hpp), is listed in `refused` and left out of the
-// set, or, when `previous` holds a copy of it (a reload), that copy is served instead.
-ZoneLoad load_zones(const std::vector<ZoneSource>& sources, const ZoneSet* previous = nullptr);
+// Loads every zone of a file (sources without primaries). With `previous` (loaded from the
+// same sources), a zone whose files have not changed (size, mtime, inode) is taken from it
+// instead of being read again. A zone that cannot be read, or that the refusal rules keep out
+// (zone_refusal.hpp), is listed in `refused`; `previous`'s copy of it, if any, is served
+// instead, else the set answers SERVFAIL for it.
+LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous = nullptr);
 
 class DnsServer {
  public:

@@ -27,6 +27,12 @@ dns::WireName Zone::node_name(const Node& n) const {
   return {records_.arena(n.name), n.name_length};
 }
 
+std::size_t Zone::memory_bytes() const {
+  return sizeof(Zone) + records_.capacity_bytes() + nodes_.capacity() * sizeof(Node) +
+         rrsets_.capacity() * sizeof(RRset) + rdatas_.capacity() * sizeof(Rdata) +
+         index_.capacity() * sizeof(std::uint64_t);
+}
+
 const Zone::RRset* Zone::find_rrset(const Node& n, std::uint16_t type) const {
   for (const auto& set : rrsets(n))
     if (set.type == type) return &set;

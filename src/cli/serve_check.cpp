@@ -67,9 +67,10 @@ int check_dns(const auth::ServerOptions& options, const std::vector<auth::ZoneSo
     }
     // A zone serve would refuse is an error here too, with the same reasons (keep_going would
     // serve the others, but the configuration is still not right).
-    auto loaded = auth::load_zone(as_file, source.primaries.empty());
+    std::vector<std::string> reasons;
+    auto loaded = auth::load_zone(as_file, source.primaries.empty(), reasons);
     if (!loaded.zone) {
-      auth::RefusedZone refused{source.origin, auth::source_place(source), loaded.reasons};
+      auth::RefusedZone refused{source.origin, auth::source_place(source), reasons};
       std::fprintf(stderr, "mxkit serve: %s%s\n", auth::format_refused(refused, "\n    ").c_str(),
                    options.keep_going ? "\n  (refused: keep_going serves the other zones)" : "");
       ++errors;

@@ -149,7 +149,7 @@ TEST_F(LoadZones, BrokenZoneLeftOutAndNamedOthersLoaded) {
   sources[1].origin = *dns::Name::from_text("bad.test.");
   // bad.zone's $ORIGIN says example.test.: served as bad.test. its SOA is elsewhere.
   auto load = auth::load_zones(sources);
-  ASSERT_EQ(load.zones->size(), 1u);
+  ASSERT_EQ(load.set->size(), 1u);
   ASSERT_EQ(load.refused.size(), 1u);
   EXPECT_EQ(load.refused[0].origin.to_text(), "bad.test.");
   EXPECT_EQ(load.refused[0].place, "--zone bad");
@@ -164,18 +164,19 @@ TEST_F(LoadZones, ReloadKeepsThePreviousCopyOfARefusedZone) {
       {*dns::Name::from_text("example.test."), file, {}, "--zone z"}};
   auto first = auth::load_zones(sources);
   ASSERT_TRUE(first.refused.empty());
-  ASSERT_EQ(first.zones->size(), 1u);
+  ASSERT_EQ(first.set->size(), 1u);
   write("z.zone", with("mail1 A 192.0.2.25\nmail1 CNAME foo\n"));
-  auto again = auth::load_zones(sources, first.zones.get());
+  auto again = auth::load_zones(sources, &first);
   ASSERT_EQ(again.refused.size(), 1u);
   EXPECT_NE(again.refused[0].reasons.at(0).find("[cname-and-other-data]"), std::string::npos);
-  ASSERT_EQ(again.zones->size(), 1u);
-  EXPECT_EQ(again.zones->zones()[0], first.zones->zones()[0]);  // the very same old copy
+  ASSERT_EQ(again.set->size(), 1u);
+  EXPECT_EQ(again.set->zones()[0], first.set->zones()[0]);  // the very same old copy
+  EXPECT_TRUE(again.refused[0].previous_copy);
   // Without a previous set (at start), nothing is served for it.
-  EXPECT_EQ(auth::load_zones(sources).zones->size(), 0u);
+  EXPECT_EQ(auth::load_zones(sources).set->size(), 0u);
   // A parse error is a refusal too, with its place.
   write("z.zone", with("bad A 192.0.2.300\n"));
-  auto parse = auth::load_zones(sources, first.zones.get());
+  auto parse = auth::load_zones(sources, &first);
   ASSERT_EQ(parse.refused.size(), 1u);
   EXPECT_NE(parse.refused[0].reasons.at(0).find("z.zone:6:"), std::string::npos)
       << parse.refused[0].reasons.at(0);
