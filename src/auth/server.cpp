@@ -50,7 +50,8 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
 // Reads a zone file and builds the zone, or says why not in `reasons`. With `check`, the
 // refusal rules (zone_refusal.hpp) come first: a zone we are primary for is served only when
 // they pass. A secondary's kept copy is the primary's data, taken as a transfer would bring it.
-LoadedZone load_zone(const ZoneSource& source, bool check, std::vector<std::string>& reasons) {
+LoadedZone load_zone(const ZoneSource& source, ZoneChecks checks, std::vector<std::string>& reasons,
+                     std::vector<std::string>* served_despite) {
   LoadedZone loaded;
   // Stamped before reading: a file changed while it is read looks changed at the next reload.
   loaded.files.push_back(stamp_file(source.file));
@@ -72,8 +73,9 @@ LoadedZone load_zone(const ZoneSource& source, bool check, std::vector<std::stri
       if (reasons.empty()) reasons.push_back("the file could not be read whole");
       return {};
     }
-    if (check) {
-      reasons = zone_refusals(sink.records, source.origin, source.file.string());
+    if (checks != ZoneChecks::off) {
+      reasons = zone_refusals(sink.records, source.origin, source.file.string(),
+                              checks == ZoneChecks::warn ? served_despite : nullptr);
       if (!reasons.empty()) return {};
     }
     stamp_included_files(sink.records, source.file.string(), loaded.files);
@@ -104,7 +106,8 @@ std::string format_refused(const RefusedZone& refused, std::string_view separato
   return text;
 }
 
-LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous) {
+LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous,
+                       ZoneChecks checks) {
   LoadedZones result;
   result.zones.resize(sources.size());
   auto set = std::make_shared<ZoneSet>();
@@ -118,9 +121,11 @@ LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones
       result.zones[i] = previous->zones[i];  // shared: the old and new sets hold one copy
       ++result.kept;
     } else {
-      std::vector<std::string> reasons;
-      result.zones[i] = load_zone(source, true, reasons);
+      std::vector<std::string> reasons, served_despite;
+      result.zones[i] = load_zone(source, checks, reasons, &served_despite);
       ++result.reread;
+      if (!served_despite.empty())
+        result.warned.push_back({source.origin, source_place(source), std::move(served_despite)});
       if (!result.zones[i].zone) {
         // Refused: the copy served so far, if any, goes on serving (its old stamps make the
         // next reload read the file again); without one the zone answers SERVFAIL.
@@ -697,8 +702,10 @@ core::Result<void> DnsServer::reload() {
   // Reloads are serialised by reload_mutex, and only they replace file_load: reading it here
   // without state_mutex races with nothing. A zone refused now keeps its previous copy; the
   // others are reloaded all the same.
-  auto load = load_zones(impl_->sources, &impl_->file_load);
+  auto load = load_zones(impl_->sources, &impl_->file_load, impl_->options.zone_checks);
   auto* zones = &load;
+  for (const auto& w : load.warned)
+    log(fmt::format("serving despite errors (zone_checks = \"warn\"): {}", format_refused(w, "; ")));
   // Only re-read zones can have changed; a zone kept is the very same object.
   std::vector<std::pair<std::shared_ptr<const Zone>, std::shared_ptr<const Zone>>> changed;
   const auto& before_zones = impl_->file_load.zones;
@@ -747,7 +754,9 @@ core::Result<void> DnsServer::start() {
   impl_->tcp_clients = std::make_unique<TcpClientLimit>(o.tcp_per_client);
   const auto started = std::chrono::steady_clock::now();
   if (auto distinct = check_distinct_origins(impl_->sources); !distinct) return distinct;
-  auto load = load_zones(impl_->sources);
+  auto load = load_zones(impl_->sources, nullptr, o.zone_checks);
+  for (const auto& w : load.warned)
+    log(fmt::format("serving despite errors (zone_checks = \"warn\"): {}", format_refused(w, "; ")));
   if (!load.refused.empty() && !o.keep_going) {
     std::string text = fmt::format("{} zone{} refused (--keep-going serves the others):", load.refused.size(),
                                    load.refused.size() == 1 ? "" : "s");
@@ -771,7 +780,7 @@ core::Result<void> DnsServer::start() {
     std::error_code ec;
     if (!source.file.empty() && std::filesystem::exists(source.file, ec)) {
       std::vector<std::string> reasons;
-      auto copy = load_zone(source, false, reasons);
+      auto copy = load_zone(source, ZoneChecks::off, reasons);
       if (copy.zone) initial = std::move(copy.zone);
       else log(fmt::format("{}; taking the zone from its primary",
                            format_refused({source.origin, source_place(source), reasons}, "; ")));

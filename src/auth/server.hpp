@@ -38,6 +38,12 @@ struct ZoneSource {
 // "127.0.0.1:5300", "[::1]:5300", "::1" (port 53), "127.0.0.1" (port 53).
 core::Result<ListenAddress> parse_listen_address(std::string_view text);
 
+// How the zone checks (src/dns/zonecheck) weigh on a zone we are primary for: an error
+// finding refuses it (the default, as BIND and NSD), or is logged and the zone served anyway
+// (for test worlds that model the broken data found on the Internet); `off` for a secondary's
+// kept copy, which is the primary's data as a transfer would bring it.
+enum class ZoneChecks { refuse, warn, off };
+
 struct ServerOptions {
   std::vector<ListenAddress> listen;
   std::size_t workers = 1;
@@ -54,6 +60,7 @@ struct ServerOptions {
   JournalLimits journal;
   // Serve the zones that load when some are refused (logging which), instead of not starting.
   bool keep_going = false;
+  ZoneChecks zone_checks = ZoneChecks::refuse;  // refuse or warn (never off for primary zones)
 };
 
 // Counters any thread may read while the server runs.
@@ -83,10 +90,11 @@ struct RefusedZone {
 // ("\n    "), else on one line joined by it ("; ").
 std::string format_refused(const RefusedZone& refused, std::string_view separator);
 
-// One zone from its file; with no zone, `reasons` says why. With `check`, the refusal rules
-// (zone_refusal.hpp) apply, as for every zone we are primary for; a secondary's kept copy is
-// loaded without them.
-LoadedZone load_zone(const ZoneSource& source, bool check, std::vector<std::string>& reasons);
+
+// One zone from its file; with no zone, `reasons` says why. Error findings served anyway
+// (ZoneChecks::warn) are added to `served_despite`.
+LoadedZone load_zone(const ZoneSource& source, ZoneChecks checks, std::vector<std::string>& reasons,
+                     std::vector<std::string>* served_despite = nullptr);
 
 // What the zone files of a server loaded to: zones[i] is sources[i]'s (empty for a secondary,
 // and for a zone refused with no previous copy).
@@ -96,6 +104,7 @@ struct LoadedZones {
   std::size_t reread = 0;  // zones read from their files this time
   std::size_t kept = 0;    // zones shared with `previous`, their files unchanged
   std::vector<RefusedZone> refused;  // in the order of the sources
+  std::vector<RefusedZone> warned;   // served despite error findings (ZoneChecks::warn)
 };
 
 // Loads every zone of a file (sources without primaries). With `previous` (loaded from the
@@ -103,7 +112,8 @@ struct LoadedZones {
 // instead of being read again. A zone that cannot be read, or that the refusal rules keep out
 // (zone_refusal.hpp), is listed in `refused`; `previous`'s copy of it, if any, is served
 // instead, else the set answers SERVFAIL for it.
-LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous = nullptr);
+LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous = nullptr,
+                       ZoneChecks checks = ZoneChecks::refuse);
 
 class DnsServer {
  public:

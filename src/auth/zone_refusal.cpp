@@ -13,7 +13,8 @@
 namespace mxkit::auth {
 
 std::vector<std::string> zone_refusals(const dns::zone::RecordTable& records,
-                                       const dns::Name& origin, std::string_view file) {
+                                       const dns::Name& origin, std::string_view file,
+                                       std::vector<std::string>* served_despite) {
   std::vector<std::string> out;
   // RFC 1035 §5.2: the SOA marks the top of the zone. A first SOA elsewhere means the file
   // was written for another origin (its $ORIGIN or absolute names say so); checking it against
@@ -38,14 +39,16 @@ std::vector<std::string> zone_refusals(const dns::zone::RecordTable& records,
     break;
   }
   if (!out.empty()) return out;
+  std::vector<std::string>& errors_to = served_despite ? *served_despite : out;
   std::size_t errors = 0;
   for (const auto& d : dns::zonecheck::check_zone(records, origin.wire(), true, file)) {
     if (d.severity != dns::zone::Severity::error) continue;
-    if (++errors <= kRefusalsListed) out.push_back(dns::zone::format_diagnostic(d));
+    if (++errors <= kRefusalsListed) errors_to.push_back(dns::zone::format_diagnostic(d));
   }
   if (errors > kRefusalsListed)
-    out.push_back(fmt::format("and {} more errors (mxkit zone check --origin {} {} lists them)",
-                              errors - kRefusalsListed, origin.to_text(), file));
+    errors_to.push_back(
+        fmt::format("and {} more errors (mxkit zone check --origin {} {} lists them)",
+                    errors - kRefusalsListed, origin.to_text(), file));
   return out;
 }
 

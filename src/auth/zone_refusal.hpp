@@ -23,8 +23,11 @@ inline constexpr std::size_t kRefusalsListed = 5;
 // of the zone): the line says where the file's SOA is and what its owner is. Otherwise every
 // finding of severity error from the zone checks (src/dns/zonecheck), the first
 // kRefusalsListed in file order and then how many more.
+// With `served_despite` (zone_checks = "warn"), the error findings go there instead and only an
+// SOA away from the origin refuses the zone.
 std::vector<std::string> zone_refusals(const dns::zone::RecordTable& records,
-                                       const dns::Name& origin, std::string_view file);
+                                       const dns::Name& origin, std::string_view file,
+                                       std::vector<std::string>* served_despite = nullptr);
 
 // The same origin given twice (two --zone, two [[dns.zone]] tables) is refused, as BIND, Knot
 // and NSD refuse it, naming both places (ZoneSource::where); a secondary's several primaries

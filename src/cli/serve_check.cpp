@@ -68,7 +68,15 @@ int check_dns(const auth::ServerOptions& options, const std::vector<auth::ZoneSo
     // A zone serve would refuse is an error here too, with the same reasons (keep_going would
     // serve the others, but the configuration is still not right).
     std::vector<std::string> reasons;
-    auto loaded = auth::load_zone(as_file, source.primaries.empty(), reasons);
+    std::vector<std::string> served_despite;
+    auto loaded = auth::load_zone(
+        as_file, source.primaries.empty() ? options.zone_checks : auth::ZoneChecks::off, reasons,
+        &served_despite);
+    if (!served_despite.empty())
+      std::fprintf(stderr, "mxkit serve: %s\n  (served anyway: zone_checks = \"warn\")\n",
+                   auth::format_refused({source.origin, auth::source_place(source), served_despite},
+                                        "\n    ")
+                       .c_str());
     if (!loaded.zone) {
       auth::RefusedZone refused{source.origin, auth::source_place(source), reasons};
       std::fprintf(stderr, "mxkit serve: %s%s\n", auth::format_refused(refused, "\n    ").c_str(),

@@ -39,6 +39,7 @@ struct ServeOptions {
   bool check_config = false;  // --check-config: load and print, do not serve
   bool keep_going = false;    // --keep-going: serve the zones that load
   std::size_t tcp_per_client = 0;  // --tcp-per-client; 0: the default share
+  std::string zone_checks;         // --zone-checks refuse|warn
 };
 
 // Runs the roles given until SIGINT or SIGTERM (or, with `check_only`, checks them and returns). With DNS, its server takes the signals (and
@@ -82,7 +83,7 @@ int run_serve(const ServeOptions& o) {
   if (!o.config.empty()) {
     if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty() || !o.notify.empty() ||
         !o.secondaries.empty() || !o.journal_dir.empty() || o.keep_going ||
-        o.tcp_per_client != 0) {
+        o.tcp_per_client != 0 || !o.zone_checks.empty()) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
@@ -209,6 +210,7 @@ int run_serve(const ServeOptions& o) {
   options.answer.max_udp_payload = o.max_udp_payload;
   options.keep_going = o.keep_going;
   options.tcp_per_client = o.tcp_per_client;
+  if (o.zone_checks == "warn") options.zone_checks = auth::ZoneChecks::warn;
   return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail),
                o.check_config);
 }
@@ -256,6 +258,11 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "TCP connections one client (IPv4 address, IPv6 /64) may hold at once; more are "
                    "closed at once (default: an eighth of the TCP limit, at most 64)")
       ->check(CLI::Range(1, 100000));
+  serve
+      ->add_option("--zone-checks", o->zone_checks,
+                   "What an error from the zone checks (mxkit zone check) does to a zone: refuse "
+                   "(the default, as BIND and NSD) or warn (log it and serve the zone)")
+      ->check(CLI::IsMember({"refuse", "warn"}));
   add_mail_options(*serve, o->mail);
   serve->add_flag("--check-config", o->check_config,
                   "Read the options or --config, every zone and the SMTP settings, print what would "

@@ -41,7 +41,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
           {"listen", "workers", "rotate_addresses", "max_udp_payload", "tcp_idle_timeout",
            "max_tcp_connections", "allow_transfer", "notify", "rate_limit", "rate_limit_slip",
            "journal_dir", "journal_changes", "journal_size", "zone", "keep_going",
-           "tcp_per_client"});
+           "tcp_per_client", "zone_checks"});
       !r)
     return tl::unexpected(r.error());
 
@@ -75,6 +75,13 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
       return core::fail(fmt::format("{}: journal_dir must be a folder name", where(file, *n)));
     d.journal_dir = *text;
     if (d.journal_dir.is_relative()) d.journal_dir = file.parent_path() / d.journal_dir;
+  }
+  if (const auto* n = dns->get("zone_checks")) {
+    auto text = n->value<std::string>();
+    if (!text || (*text != "refuse" && *text != "warn"))
+      return core::fail(
+          fmt::format("{}: zone_checks must be \"refuse\" or \"warn\"", where(file, *n)));
+    d.zone_checks = *text == "warn" ? auth::ZoneChecks::warn : auth::ZoneChecks::refuse;
   }
   if (const auto* n = dns->get("keep_going")) {
     if (!n->is_boolean())

@@ -243,3 +243,21 @@ def test_check_config_reports_broken_and_duplicate_zones(mxkit, tmp_path):
     assert "the configuration has 3 errors" in r.stderr
     r = run_serve(mxkit, "--check-config", "--zone", f"example.test={good}")
     assert r.returncode == 0 and "configuration OK" in r.stdout
+
+
+def test_zone_checks_warn_serves_a_zone_with_errors_and_logs_them(mxkit, tmp_path):
+    good, broken, _ = write_zones(tmp_path)
+    s = Server(mxkit, good, free_port(), ["--zone", f"broken.test={broken}", "--zone-checks", "warn"])
+    try:
+        assert s.query("mail1.broken.test.", "A").rcode() == dns.rcode.NOERROR
+    finally:
+        log = s.stop()
+    assert 'serving despite errors (zone_checks = "warn"): zone broken.test.' in log
+    assert "[cname-and-other-data]" in log and "2 zones loaded" in log
+    # The origin must still match the file's SOA: that is not a finding but a wrong zone.
+    r = run_serve(mxkit, "--zone-checks", "warn", "--zone", f"other.test={good}")
+    assert r.returncode == 1 and "[origin-mismatch]" in r.stderr
+    config = tmp_path / "serve.toml"
+    config.write_text(config_text(free_port(), [("example.test", good)], 'zone_checks = "maybe"'))
+    r = subprocess.run([str(mxkit), "serve", "--config", str(config)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and f'{config}:3:15: zone_checks must be "refuse" or "warn"' in r.stderr, r.stderr

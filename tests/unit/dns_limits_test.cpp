@@ -97,6 +97,22 @@ TEST(ZoneRefusal, OriginMismatchSaysWhereTheSoaIs) {
   EXPECT_NE(lines[0].find("[origin-mismatch]"), std::string::npos) << lines[0];
 }
 
+TEST(ZoneRefusal, WarnServesDespiteErrorsButNotAnotherOrigin) {
+  dns::zone::CollectingSink sink;
+  dns::zone::ParseOptions options;
+  options.origin = *dns::Name::from_text("example.test.");
+  dns::zone::parse_zone_text(with("mail1 A 192.0.2.25\nmail1 CNAME foo\n"), "z.zone", options,
+                             sink);
+  std::vector<std::string> despite;
+  EXPECT_TRUE(auth::zone_refusals(sink.records, options.origin, "z.zone", &despite).empty());
+  ASSERT_EQ(despite.size(), 1u);
+  EXPECT_NE(despite[0].find("[cname-and-other-data]"), std::string::npos);
+  despite.clear();
+  auto other = *dns::Name::from_text("other.test.");
+  EXPECT_EQ(auth::zone_refusals(sink.records, other, "z.zone", &despite).size(), 1u);
+  EXPECT_TRUE(despite.empty());
+}
+
 TEST(ZoneRefusal, ManyErrorsListedThenCounted) {
   std::string text = kHead;
   for (int i = 0; i < 8; ++i) text.append(fmt::format("h{0} A 192.0.2.1\nh{0} CNAME ns1\n", i));
