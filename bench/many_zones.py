@@ -159,16 +159,20 @@ def tree(pid):
 
 
 def peak_kb(pid):
-    total = 0
+    """VmHWM summed over the server and its children (pages shared after a fork count in each),
+    and the largest single process's."""
+    total = largest = 0
     for p in tree(pid):
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
                     if line.startswith("VmHWM:"):
-                        total += int(line.split()[1])
+                        kb = int(line.split()[1])
+                        total += kb
+                        largest = max(largest, kb)
         except OSError:
             pass
-    return total
+    return total, largest
 
 
 def stop(proc):
@@ -206,7 +210,7 @@ def run(name, cmd, port, first, last, timeout, tmp):
                 break
             ok_first = answered(sock, port, first, qid)
         time.sleep(0.5)  # children forked after the load (NSD) reach their size
-        kb = peak_kb(proc.pid) if proc.poll() is None else None
+        kb = peak_kb(proc.pid) if proc.poll() is None else (None, None)
     finally:
         if proc.poll() is None:
             stop(proc)
@@ -215,7 +219,7 @@ def run(name, cmd, port, first, last, timeout, tmp):
     if ms is None or not ok_first:
         print(f"# {name}: no answer for {last if ms is None else first} (see {tmp}/{name}.log)",
               file=sys.stderr)
-        return None, None
+        return None, (None, None)
     return ms, kb
 
 
@@ -237,28 +241,33 @@ def main():
         tmp = os.path.join(folder, "run")
         os.makedirs(tmp, exist_ok=True)
         cmds = write_configs(n, zones, tmp, a.port, a.mxkit)
-        results = {s: ([], []) for s in servers}
+        results = {s: ([], [], []) for s in servers}
         for r in range(a.rounds):
             for s in servers:
                 ms, kb = run(s, cmds[s], a.port, origin(0), origin(n - 1), a.timeout, tmp)
+                total, largest = kb
                 print(f"# {n} zones, round {r + 1}, {s}: "
                       f"{'-' if ms is None else f'{ms:.0f} ms'}, "
-                      f"{'-' if kb is None else f'{kb / 1024:.1f} MiB'}", file=sys.stderr)
+                      f"{'-' if total is None else f'{total / 1024:.1f} MiB'}", file=sys.stderr)
                 if ms is not None:
                     results[s][0].append(ms)
-                    results[s][1].append(kb)
+                    results[s][1].append(total)
+                    results[s][2].append(largest)
         for s in servers:
-            t, m = results[s]
+            t, m, big = results[s]
             rows.append((n, s, statistics.median(t) if t else None,
-                         statistics.median(m) / 1024 if m else None, len(t)))
-    print("| zones | server | start to last zone's answer (median) | peak RSS, with children (median) | runs | time / NSD | memory / NSD |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
-    for n, s, t, m, runs in rows:
+                         statistics.median(m) / 1024 if m else None, len(t),
+                         statistics.median(big) / 1024 if big else None))
+    print("| zones | server | start to last zone's answer (median) | peak RSS, with children (median) "
+          "| largest process | runs | time / NSD | memory / NSD |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n, s, t, m, runs, big in rows:
         nsd = next((r for r in rows if r[0] == n and r[1] == "nsd"), None)
         tr = f"{t / nsd[2]:.2f}" if t and nsd and nsd[2] else "-"
         mr = f"{m / nsd[3]:.2f}" if m and nsd and nsd[3] else "-"
         print(f"| {n:,} | {s} | {'-' if t is None else f'{t:.0f} ms'} | "
-              f"{'-' if m is None else f'{m:.1f} MiB'} | {runs} | {tr} | {mr} |")
+              f"{'-' if m is None else f'{m:.1f} MiB'} | "
+              f"{'-' if big is None else f'{big:.1f} MiB'} | {runs} | {tr} | {mr} |")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,24 @@ void ReservedRegion::reserve(std::size_t bytes) {
   if (bytes > reserved_) resize_to(bytes);
 }
 
+void ReservedRegion::shrink_to_fit() {
+  if (on_heap_) {
+    if (size_ == reserved_ || size_ == 0) return;
+    if (void* p = std::realloc(base_, size_)) {  // shrinking in place, as glibc does
+      base_ = static_cast<std::uint8_t*>(p);
+      reserved_ = size_;
+    }
+    return;
+  }
+  if (!base_) return;
+  // The populator may have committed pages up to 8 MiB ahead; past the last used huge page
+  // they go back to the kernel (the address space stays, and reads as zeros if used again).
+  populator_.reset();
+  next_populate_ = std::max(kPopulateFrom, size_);
+  const std::size_t keep = round_up(size_, huge_ ? kHugePage : kPage);
+  if (keep < reserved_) ::madvise(base_ + keep, reserved_ - keep, MADV_DONTNEED);
+}
+
 void ReservedRegion::grow(std::size_t n) {
   if (n > max_ - size_) throw std::length_error("reserved memory region is full");
   // Doubling: a region that grows to N octets has moved about log2(N) times, each move a

@@ -41,6 +41,9 @@ class ReservedRegion {
   // Takes room for `bytes` octets in all (at most max_size()) now. Throws std::bad_alloc when
   // the memory cannot be had.
   void reserve(std::size_t bytes);
+  // Gives back what is held beyond size() (a heap block shrinks; a mapping's pages past the
+  // used ones are released), once a table is complete. It may grow again after.
+  void shrink_to_fit();
 
   // Appends `n` zeroed bytes and returns where they start (valid until the next extend()).
   // Throws std::length_error past max_size(), std::bad_alloc when memory runs out.

@@ -1,6 +1,7 @@
 // Reload what changed (issue 11): load_zones() with the previous load re-reads exactly the zones
 // whose files changed in size, mtime or inode, and shares the others (the same Zone object).
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,6 +119,22 @@ TEST_F(ZoneReload, ABrokenChangedZoneIsRefusedNamedAndKeepsItsCopy) {
   EXPECT_EQ(after.zones[4].zone, before.zones[4].zone);  // the old copy goes on serving
   EXPECT_NE(after.zones[1].zone, before.zones[1].zone);  // the others are reloaded
   EXPECT_EQ(after.set->size(), 5u);
+}
+
+// Out of address space (ulimit -v) is an error naming the zone, not std::bad_alloc: a zone file
+// that stat(2) says is 3 GiB (sparse) asks for room in proportion, which a 2 GiB limit refuses.
+TEST_F(ZoneReload, OutOfMemoryIsAnErrorNamingTheZone) {
+  fs::resize_file(path(2), std::uintmax_t{3} << 30);
+  auto load_limited = [this] {
+    struct rlimit limit {};
+    limit.rlim_cur = limit.rlim_max = rlim_t{2} << 30;
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) std::_Exit(2);
+    auto loaded = load_zones(sources_);
+    if (loaded.refused.size() != 1) std::_Exit(1);
+    std::fprintf(stderr, "%s\n", mxkit::auth::format_refused(loaded.refused[0], "; ").c_str());
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(load_limited(), ::testing::ExitedWithCode(0), "zone z2.test. .*: out of memory");
 }
 
 }  // namespace

@@ -33,6 +33,11 @@ class RecordTable {
   // Takes room at once for the records of a zone file of `file_bytes` octets (a guess: the
   // table still grows past it), so a big zone moves fewer times while it loads.
   void reserve_for_file(std::size_t file_bytes);
+  // Gives back the room reserved beyond the records, once the table is complete.
+  void shrink_to_fit() {
+    bytes_.shrink_to_fit();
+    entries_.shrink_to_fit();
+  }
   // Octets the table holds for its records (arena and entries, reserved and used), without the
   // file names: what a zone costs beyond its index.
   std::size_t capacity_bytes() const { return bytes_.capacity() + entries_.capacity(); }
