@@ -41,7 +41,7 @@ std::vector<std::string> zone_refusals(const dns::zone::RecordTable& records,
   if (!out.empty()) return out;
   std::vector<std::string>& errors_to = served_despite ? *served_despite : out;
   std::size_t errors = 0;
-  for (const auto& d : dns::zonecheck::check_zone(records, origin.wire(), true, file)) {
+  for (const auto& d : dns::zonecheck::check_zone(records, origin.wire(), true, file, true)) {
     if (d.severity != dns::zone::Severity::error) continue;
     if (++errors <= kRefusalsListed) errors_to.push_back(dns::zone::format_diagnostic(d));
   }
