@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
 #include "dns/name.hpp"
+#include "dns/tsig.hpp"
 
 namespace mxkit::auth {
 
@@ -33,6 +35,11 @@ struct ZoneSource {
   std::filesystem::path file;  // a secondary's copy (optional for a secondary)
   std::vector<ListenAddress> primaries;  // not empty: a secondary zone taken from these
   std::string where;  // where it was given, for messages: "--zone X=F", "serve.toml:12:1"
+  // TSIG (RFC 8945): when set, transfers out and NOTIFY in must be signed with this key (besides
+  // coming from an allowed address), and our NOTIFY and a secondary's SOA/AXFR/IXFR queries
+  // are signed with it and their answers verified.
+  std::optional<dns::TsigKey> key = std::nullopt;
+  std::vector<AddressPrefix> allow_notify = {};  // a secondary's NOTIFY senders; empty: its primaries
 };
 
 // "127.0.0.1:5300", "[::1]:5300", "::1" (port 53), "127.0.0.1" (port 53).
@@ -58,6 +65,7 @@ struct ServerOptions {
   RateLimitOptions rate_limit;                // UDP response rate limiting; off by default
   std::filesystem::path journal_dir;          // IXFR journals; empty: beside each zone file
   JournalLimits journal;
+  std::vector<dns::TsigKey> tsig_keys;        // every key a signed request may use
   // Serve the zones that load when some are refused (logging which), instead of not starting.
   bool keep_going = false;
   ZoneChecks zone_checks = ZoneChecks::refuse;  // refuse or warn (never off for primary zones)
