@@ -261,3 +261,23 @@ def test_zone_checks_warn_serves_a_zone_with_errors_and_logs_them(mxkit, tmp_pat
     config.write_text(config_text(free_port(), [("example.test", good)], 'zone_checks = "maybe"'))
     r = subprocess.run([str(mxkit), "serve", "--config", str(config)], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and f'{config}:3:15: zone_checks must be "refuse" or "warn"' in r.stderr, r.stderr
+
+
+def test_zone_check_and_print_without_an_origin_use_the_soa_owner(mxkit, tmp_path):
+    named = tmp_path / "named.zone"  # BIND style: the zone's name is in named.conf, not the file
+    named.write_text("example.test. 3600 SOA ns1 hostmaster 1 7200 900 1209600 300\n"
+                     "@ 3600 NS ns1\nns1 3600 A 192.0.2.1\n")
+    r = subprocess.run([str(mxkit), "zone", "print", str(named)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0
+    assert "ns1.example.test.\t3600\tIN\tA\t192.0.2.1" in r.stdout
+    assert "names are read relative to the SOA owner example.test." in r.stderr
+    r = subprocess.run([str(mxkit), "zone", "check", str(named)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and "0 errors, 0 warnings" in r.stdout
+    relative = tmp_path / "relative.zone"  # nothing names the zone: warn, do not guess
+    relative.write_text("@ 3600 SOA ns1 hostmaster 1 7200 900 1209600 300\n@ 3600 NS ns1\nns1 3600 A 192.0.2.1\n")
+    r = subprocess.run([str(mxkit), "zone", "check", str(relative)], capture_output=True, text=True, timeout=10)
+    assert f"{relative}:1:1: warning: the file has no $ORIGIN and no --origin" in r.stdout
+    assert "[no-origin]" in r.stdout
+    r = subprocess.run([str(mxkit), "zone", "check", "--origin", "example.test", str(relative)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and "no-origin" not in r.stdout
