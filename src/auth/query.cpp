@@ -1,11 +1,39 @@
 // Query reading for the authoritative server.
 #include "auth/query.hpp"
 
+#include <string>
+
 #include "dns/message.hpp"
 #include "dns/rrtype.hpp"
 #include "dns/wire_reader.hpp"
 
 namespace mxkit::auth {
+
+namespace {
+
+// RFC 6891 §6.1.2: the OPT rdata is a run of {code, length, data} options that fills it
+// exactly; an option whose length runs past the rdata is a malformed OPT, answered with
+// FORMERR (§7). The options themselves are not needed for the answer, only their framing.
+bool edns_options_fit(std::span<const std::uint8_t> rdata, std::string& why) {
+  std::size_t at = 0;
+  while (at < rdata.size()) {
+    if (rdata.size() - at < 4) {
+      why = "OPT option header runs past the end of the rdata (RFC 6891 §6.1.2)";
+      return false;
+    }
+    const auto code = static_cast<unsigned>(rdata[at] << 8 | rdata[at + 1]);
+    const auto length = static_cast<std::size_t>(rdata[at + 2] << 8 | rdata[at + 3]);
+    at += 4;
+    if (length > rdata.size() - at) {
+      why = "OPT option " + std::to_string(code) + " runs past the end of the rdata (RFC 6891 §6.1.2)";
+      return false;
+    }
+    at += length;
+  }
+  return true;
+}
+
+}  // namespace
 
 QueryParse parse_query(std::span<const std::uint8_t> wire, Query& q, std::string& why) {
   if (wire.size() < dns::kHeaderSize) return QueryParse::drop;
@@ -39,6 +67,7 @@ QueryParse parse_query(std::span<const std::uint8_t> wire, Query& q, std::string
     std::uint16_t cls = in.u16("record class");
     std::uint32_t ttl = in.u32("record TTL");
     std::uint16_t rdlength = in.u16("record length");
+    const std::size_t rdata_at = in.position();
     in.skip(rdlength, "record data");
     if (!in.ok()) {
       why = in.error();
@@ -50,6 +79,7 @@ QueryParse parse_query(std::span<const std::uint8_t> wire, Query& q, std::string
       why = "misplaced or repeated OPT record";
       return QueryParse::formerr;
     }
+    if (!edns_options_fit(wire.subspan(rdata_at, rdlength), why)) return QueryParse::formerr;
     q.has_edns = true;
     q.edns_payload = cls;
     q.edns_version = static_cast<std::uint8_t>(ttl >> 16);

@@ -23,7 +23,10 @@
 #include "auth/prefetch.hpp"
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
+#include "auth/tcp_clients.hpp"
 #include "auth/tsig_gate.hpp"
+#include "auth/zone_files.hpp"
+#include "auth/zone_refusal.hpp"
 #include "auth/zone_journals.hpp"
 #include "core/log.hpp"
 #include "net/endpoint.hpp"
@@ -45,40 +48,104 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
   return ListenAddress{endpoint->address.to_string(), endpoint->port};
 }
 
-namespace {
-
-core::Result<std::shared_ptr<const Zone>> load_zone(const ZoneSource& source) {
+// Reads a zone file and builds the zone, or says why not in `reasons`. With `check`, the
+// refusal rules (zone_refusal.hpp) come first: a zone we are primary for is served only when
+// they pass. A secondary's kept copy is the primary's data, taken as a transfer would bring it.
+LoadedZone load_zone(const ZoneSource& source, ZoneChecks checks, std::vector<std::string>& reasons,
+                     std::vector<std::string>* served_despite) {
+  LoadedZone loaded;
+  // Stamped before reading: a file changed while it is read looks changed at the next reload.
+  loaded.files.push_back(stamp_file(source.file));
   dns::zone::CollectingSink sink;
   dns::zone::ParseOptions options;
   options.origin = source.origin;
-  auto stats = dns::zone::parse_zone_file(source.file, options, sink);
-  if (stats.errors > 0 || stats.stopped) {
-    std::string first;
-    for (const auto& d : sink.diagnostics)
-      if (d.severity == dns::zone::Severity::error) {
-        first = dns::zone::format_diagnostic(d);
-        break;
-      }
-    return core::fail(fmt::format("zone {} not loaded: {}", source.origin.to_text(), first));
+  // The read buffer in proportion to the file: a 1 MiB buffer for each of 100,000 small files,
+  // freed between small allocations that live on, fragments the heap by some KiB a zone.
+  options.read_chunk = std::clamp<std::size_t>(loaded.files.front().size + 1, std::size_t{16} << 10,
+                                               options.read_chunk);
+  // A zone that cannot have its memory is an error naming it, like any other reason not to
+  // load it; the other zones and the server go on (ulimit -v, a full machine).
+  try {
+    sink.records.reserve_for_file(loaded.files.front().size);
+    auto stats = dns::zone::parse_zone_file(source.file, options, sink);
+    if (stats.errors > 0 || stats.stopped) {
+      std::size_t errors = 0;
+      for (const auto& d : sink.diagnostics)
+        if (d.severity == dns::zone::Severity::error && ++errors <= kRefusalsListed)
+          reasons.push_back(dns::zone::format_diagnostic(d));
+      if (errors > kRefusalsListed)
+        reasons.push_back(fmt::format("and {} more errors", errors - kRefusalsListed));
+      if (reasons.empty()) reasons.push_back("the file could not be read whole");
+      return {};
+    }
+    if (checks != ZoneChecks::off) {
+      reasons = zone_refusals(sink.records, source.origin, source.file.string(),
+                              checks == ZoneChecks::warn ? served_despite : nullptr);
+      if (!reasons.empty()) return {};
+    }
+    stamp_included_files(sink.records, source.file.string(), loaded.files);
+    auto zone = Zone::build(source.origin, std::move(sink.records));
+    if (!zone) {
+      reasons.push_back(fmt::format("{}: {}", source.file.string(), zone.error().message));
+      return {};
+    }
+    loaded.zone = std::move(*zone);
+  } catch (const std::bad_alloc&) {
+    reasons.push_back(fmt::format("{}: out of memory", source.file.string()));
+    return {};
+  } catch (const std::length_error& e) {
+    reasons.push_back(fmt::format("{}: {}", source.file.string(), e.what()));
+    return {};
   }
-  auto zone = Zone::build(source.origin, std::move(sink.records));
-  if (!zone)
-    return core::fail(fmt::format("zone {} ({}) not loaded: {}", source.origin.to_text(),
-                                  source.file.string(), zone.error().message));
-  return std::move(*zone);
+  return loaded;
 }
 
-}  // namespace
-
-core::Result<std::shared_ptr<const ZoneSet>> load_zones(const std::vector<ZoneSource>& sources) {
-  auto set = std::make_shared<ZoneSet>();
-  for (const auto& source : sources) {
-    if (!source.primaries.empty()) continue;  // a secondary: its zone comes by transfer
-    auto zone = load_zone(source);
-    if (!zone) return tl::unexpected(zone.error());
-    set->add(std::move(*zone));
+std::string format_refused(const RefusedZone& refused, std::string_view separator) {
+  std::string text = fmt::format("zone {} ({})", refused.origin.to_text(), refused.place);
+  if (!refused.reasons.empty()) text.push_back(':');
+  const bool one_line = separator.find('\n') == std::string_view::npos;
+  for (std::size_t i = 0; i < refused.reasons.size(); ++i) {
+    text.append(i == 0 && one_line ? std::string_view(" ") : separator);
+    text.append(refused.reasons[i]);
   }
-  return std::shared_ptr<const ZoneSet>(std::move(set));
+  return text;
+}
+
+LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous,
+                       ZoneChecks checks) {
+  LoadedZones result;
+  result.zones.resize(sources.size());
+  auto set = std::make_shared<ZoneSet>();
+  set->reserve(sources.size());
+  // `previous` was loaded from the same sources (the list does not change while serving), so
+  // zone i there is zone i here.
+  const bool same_sources = previous && previous->zones.size() == sources.size();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto& source = sources[i];
+    if (!source.primaries.empty()) continue;  // a secondary: its zone comes by transfer
+    if (same_sources && files_unchanged(previous->zones[i])) {
+      result.zones[i] = previous->zones[i];  // shared: the old and new sets hold one copy
+      ++result.kept;
+    } else {
+      std::vector<std::string> reasons, served_despite;
+      result.zones[i] = load_zone(source, checks, reasons, &served_despite);
+      ++result.reread;
+      if (!served_despite.empty())
+        result.warned.push_back({source.origin, source_place(source), std::move(served_despite)});
+      if (!result.zones[i].zone) {
+        // Refused: the copy served so far, if any, goes on serving (its old stamps make the
+        // next reload read the file again); without one the zone answers SERVFAIL.
+        const bool copy = same_sources && previous->zones[i].zone;
+        if (copy) result.zones[i] = previous->zones[i];
+        else set->add_unavailable(source.origin);
+        result.refused.push_back({source.origin, source_place(source), std::move(reasons), copy});
+        if (!copy) continue;
+      }
+    }
+    set->add(result.zones[i].zone);
+  }
+  result.set = std::move(set);
+  return result;
 }
 
 namespace {
@@ -155,11 +222,14 @@ asio::ip::address sockaddr_address(const sockaddr_storage& peer) {
   return plain_address(asio::ip::address_v6(bytes));
 }
 
-std::shared_ptr<const Zone> find_origin(const ZoneSet* set, const dns::Name& origin) {
-  if (!set) return nullptr;
-  for (const auto& z : set->zones())
-    if (z->origin() == origin) return z;
-  return nullptr;
+std::string client_key(const asio::ip::address& address) {
+  const auto plain = plain_address(address);
+  if (plain.is_v4()) {
+    const auto bytes = plain.to_v4().to_bytes();
+    return TcpClientLimit::client_key(bytes);
+  }
+  const auto bytes = plain.to_v6().to_bytes();
+  return TcpClientLimit::client_key(bytes);
 }
 
 }  // namespace
@@ -182,12 +252,13 @@ std::string format_counters(const ServerCounters& c) {
   rcodes += fmt::format(" other_rcodes={}", other);
   return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} rate_limited={} slipped={} "
                      "transfers={} ixfr_out={} refused_transfers={} axfr_in={} ixfr_in={} failed_transfers_in={} "
-                     "notifies={} failed_notifies={} notifies_received={} reloads={} failed_reloads={}",
+                     "notifies={} failed_notifies={} notifies_received={} reloads={} failed_reloads={} "
+                     "tcp_client_limited={}",
                      get(c.udp_queries), get(c.tcp_queries), get(c.dropped), get(c.truncated), rcodes,
                      get(c.rate_limited), get(c.slipped), get(c.transfers), get(c.ixfr_out),
                      get(c.refused_transfers), get(c.axfr_in), get(c.ixfr_in), get(c.failed_transfers_in),
                      get(c.notifies_sent), get(c.notifies_failed), get(c.notifies_received), get(c.reloads),
-                     get(c.failed_reloads));
+                     get(c.failed_reloads), get(c.tcp_client_limited));
 }
 
 struct DnsServer::Impl {
@@ -225,18 +296,28 @@ struct DnsServer::Impl {
   // The zone set is composed of the zones read from files and the secondaries' latest copies
   // (nullptr: unavailable, SERVFAIL); any change composes a new set and swaps it in whole.
   std::mutex state_mutex;
-  std::shared_ptr<const ZoneSet> file_zones;
+  LoadedZones file_load;  // the zones read from files, and the files' stamps
   std::map<std::string, std::shared_ptr<const Zone>> secondary_zones;  // by zone_key
   std::vector<std::unique_ptr<Secondary>> secondaries;
   std::unique_ptr<asio::io_context> xfr_io;  // the secondaries' timers and transfers
   std::thread xfr_thread;
 
   std::unique_ptr<ZoneJournals> journals;
+  std::unique_ptr<TcpClientLimit> tcp_clients;  // made in start(), shared by the workers
 
   void compose() {  // with state_mutex held
+    if (secondaries.empty() && file_load.set) {  // the file zones alone: no second index of them
+      holder.set(file_load.set);
+      return;
+    }
     auto set = std::make_shared<ZoneSet>();
-    if (file_zones)
-      for (const auto& z : file_zones->zones()) set->add(z);
+    set->reserve((file_load.set ? file_load.set->size() : 0) + secondaries.size());
+    if (file_load.set)
+      for (const auto& z : file_load.set->zones()) set->add(z);
+    // A zone refused with no copy to serve (--keep-going at start): SERVFAIL, as BIND answers
+    // for a zone it failed to load, and never the parent's answer for names in it.
+    for (const auto& refused : file_load.refused)
+      if (!refused.previous_copy) set->add_unavailable(refused.origin);
     for (const auto& s : secondaries) {
       auto it = secondary_zones.find(zone_key(s->origin()));
       if (it != secondary_zones.end() && it->second) set->add(it->second);
@@ -626,18 +707,32 @@ struct DnsServer::Impl {
         socket.close(ec);  // RFC 7766 §6.2.2: a server may refuse connections over its limit
         continue;
       }
+      // One client may hold only its share, so it cannot fill the limit above for everyone.
+      std::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      std::string client = peer_ec ? std::string() : client_key(peer.address());
+      if (peer_ec || !tcp_clients->acquire(client)) {
+        if (!peer_ec) counters->tcp_client_limited.fetch_add(1, std::memory_order_relaxed);
+        socket.close(ec);
+        continue;
+      }
       ++w.tcp_connections;
-      asio::co_spawn(w.io, tcp_session(w, std::move(socket)), asio::detached);
+      asio::co_spawn(w.io, tcp_session(w, std::move(socket), std::move(client)), asio::detached);
     }
   }
 
   // RFC 7766: a 2-octet length, then the message; several queries per connection, answered in
   // order; the connection closes after an idle timeout or when the client closes it.
-  asio::awaitable<void> tcp_session(Worker& w, tcp::socket socket) {
+  asio::awaitable<void> tcp_session(Worker& w, tcp::socket socket, std::string client) {
     struct Release {
       Worker& w;
-      ~Release() { --w.tcp_connections; }
-    } release{w};
+      TcpClientLimit& clients;
+      const std::string& client;
+      ~Release() {
+        --w.tcp_connections;
+        clients.release(client);
+      }
+    } release{w, *tcp_clients, client};
     std::vector<std::uint8_t> in(65535), out(65537);
     asio::steady_timer timer(w.io);
     for (;;) {
@@ -729,32 +824,51 @@ DnsServer::~DnsServer() {
 
 core::Result<void> DnsServer::reload() {
   std::lock_guard lock(impl_->reload_mutex);
-  auto zones = load_zones(impl_->sources);
-  if (!zones) {
-    counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
-    return tl::unexpected(zones.error());
-  }
+  const auto started = std::chrono::steady_clock::now();
+  // Reloads are serialised by reload_mutex, and only they replace file_load: reading it here
+  // without state_mutex races with nothing. A zone refused now keeps its previous copy; the
+  // others are reloaded all the same.
+  auto load = load_zones(impl_->sources, &impl_->file_load, impl_->options.zone_checks);
+  auto* zones = &load;
+  for (const auto& w : load.warned)
+    log(fmt::format("serving despite errors (zone_checks = \"warn\"): {}", format_refused(w, "; ")));
+  // Only re-read zones can have changed; a zone kept is the very same object.
   std::vector<std::pair<std::shared_ptr<const Zone>, std::shared_ptr<const Zone>>> changed;
-  {
-    std::lock_guard state(impl_->state_mutex);
-    for (const auto& zone : (*zones)->zones()) {
-      auto before = find_origin(impl_->file_zones.get(), zone->origin());
-      if (before && zone_serial(*before) == zone_serial(*zone)) continue;
-      changed.emplace_back(std::move(before), zone);
-    }
+  const auto& before_zones = impl_->file_load.zones;
+  for (std::size_t i = 0; i < zones->zones.size(); ++i) {
+    const auto& after = zones->zones[i].zone;
+    std::shared_ptr<const Zone> before = i < before_zones.size() ? before_zones[i].zone : nullptr;
+    if (!after || after == before) continue;
+    if (before && zone_serial(*before) == zone_serial(*after)) continue;
+    changed.emplace_back(std::move(before), after);
   }
   // The journal before the swap: an IXFR asked at any moment finds a chain to the serial it
   // sees (reloads are serialised by reload_mutex, so the file zones cannot change meanwhile).
   for (const auto& [before, after] : changed)
     if (before) impl_->journals->record(*before, *after, {});
+  const std::size_t reread = zones->reread, kept = zones->kept;
+  std::string refused;  // taken before file_load takes the load
+  for (const auto& r : load.refused)
+    refused.append(fmt::format("{} {} ({})", refused.empty() ? "" : ";", format_refused(r, "; "),
+                               r.previous_copy ? "its previous copy goes on serving" : "not served"));
+  const std::size_t refused_count = load.refused.size();
   {
     std::lock_guard state(impl_->state_mutex);
-    impl_->file_zones = *zones;
+    impl_->file_load = std::move(*zones);
     impl_->compose();
   }
-  counters_.reloads.fetch_add(1, std::memory_order_relaxed);
+  log(fmt::format("reload: {} zone file{} re-read, {} unchanged, {} serial{} changed ({} ms)", reread,
+                  reread == 1 ? "" : "s", kept, changed.size(), changed.size() == 1 ? "" : "s",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count()));
   // RFC 1996 §3.5: a zone whose serial changed is announced to its secondaries.
   for (const auto& [before, after] : changed) impl_->announce(after);
+  if (refused_count > 0) {
+    counters_.failed_reloads.fetch_add(1, std::memory_order_relaxed);
+    return core::fail(fmt::format("zones reloaded except {} refused:{}", refused_count, refused));
+  }
+  counters_.reloads.fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 
@@ -762,24 +876,40 @@ core::Result<void> DnsServer::start() {
   auto& o = impl_->options;
   if (o.listen.empty()) return core::fail("no listen address (--dns-listen ADDRESS:PORT)");
   if (o.workers == 0) o.workers = 1;
+  if (o.tcp_per_client == 0) o.tcp_per_client = default_tcp_per_client(o.max_tcp_connections * o.workers);
+  impl_->tcp_clients = std::make_unique<TcpClientLimit>(o.tcp_per_client);
   const auto started = std::chrono::steady_clock::now();
-  auto zones = load_zones(impl_->sources);
-  if (!zones) return tl::unexpected(zones.error());
-  impl_->file_zones = *zones;
+  if (auto distinct = check_distinct_origins(impl_->sources); !distinct) return distinct;
+  auto load = load_zones(impl_->sources, nullptr, o.zone_checks);
+  for (const auto& w : load.warned)
+    log(fmt::format("serving despite errors (zone_checks = \"warn\"): {}", format_refused(w, "; ")));
+  if (!load.refused.empty() && !o.keep_going) {
+    std::string text = fmt::format("{} zone{} refused (--keep-going serves the others):", load.refused.size(),
+                                   load.refused.size() == 1 ? "" : "s");
+    for (const auto& refused : load.refused) text.append(fmt::format("\n  {}", format_refused(refused, "\n    ")));
+    return core::fail(text);
+  }
+  for (const auto& refused : load.refused)
+    log(fmt::format("not serving {} (keep_going: the other zones are served)", format_refused(refused, "; ")));
+  const std::size_t refused_count = load.refused.size();
+  impl_->file_load = std::move(load);
   impl_->xfr_io = std::make_unique<asio::io_context>(1);
-  for (const auto& source : impl_->sources) {
+  for (std::size_t i = 0; i < impl_->sources.size(); ++i) {
+    const auto& source = impl_->sources[i];
     if (source.primaries.empty()) {
       impl_->journals->open(source.origin, impl_->journal_path(source),
-                              find_origin(impl_->file_zones.get(), source.origin).get());
+                            impl_->file_load.zones[i].zone.get());
       continue;
     }
     // A secondary serves the copy it kept, if any, until the first refresh says otherwise.
     std::shared_ptr<const Zone> initial;
     std::error_code ec;
     if (!source.file.empty() && std::filesystem::exists(source.file, ec)) {
-      auto copy = load_zone(source);
-      if (copy) initial = std::move(*copy);
-      else log(fmt::format("{}; taking the zone from its primary", copy.error().message));
+      std::vector<std::string> reasons;
+      auto copy = load_zone(source, ZoneChecks::off, reasons);
+      if (copy.zone) initial = std::move(copy.zone);
+      else log(fmt::format("{}; taking the zone from its primary",
+                           format_refused({source.origin, source_place(source), reasons}, "; ")));
     }
     impl_->journals->open(source.origin, impl_->journal_path(source), initial.get());
     Impl* impl = impl_.get();
@@ -837,7 +967,7 @@ core::Result<void> DnsServer::start() {
   std::size_t waiting = 0;
   for (const auto& [key, zone] : impl_->secondary_zones)
     if (!zone) ++waiting;
-  const std::size_t zone_count = impl_->sources.size() - waiting;
+  const std::size_t zone_count = impl_->sources.size() - waiting - refused_count;
   const std::string waiting_text =
       waiting == 0 ? std::string()
                    : fmt::format(" ({} secondary zone{} waiting for a first transfer)", waiting, waiting == 1 ? "" : "s");
@@ -872,8 +1002,7 @@ void DnsServer::run() {
     }
     if (signal == SIGHUP) {
       auto result = reload();
-      if (result) log("zones reloaded");
-      else log(result.error().message + "; still serving the previous zones");
+      log(result ? std::string("zones reloaded") : result.error().message);
       signals.async_wait(on_signal);
       return;
     }

@@ -63,6 +63,10 @@ class Zone {
   const RRset* find_rrset(const Node& n, std::uint16_t type) const;
   std::span<const std::uint8_t> rdata(const RRset& set, std::size_t i) const;
   const RRset* soa() const { return find_rrset(nodes_[0], 6); }
+  // Octets the zone holds for its records and the tables a query walks (reserved, not only
+  // used): what serving it costs, for tests and for the log.
+  std::size_t memory_bytes() const;
+  const dns::zone::RecordTable& records() const { return records_; }
 
   // The node whose name equals `name` (any case), or kNone.
   std::uint32_t find(dns::WireName name) const;

@@ -12,26 +12,26 @@ namespace mxkit::auth {
 // we were down, or the file belongs to another zone.
 void ZoneJournals::open(const dns::Name& origin, const std::filesystem::path& file,
                         const Zone* zone) {
-  State state{Journal(limits_), file};
+  State state{nullptr, file.string()};
   if (!state.file.empty()) {
     auto read = read_journal_file(state.file);
     if (!read) {
       log_(read.error().message);
     } else {
       if (!read->warning.empty())
-        log_(fmt::format("journal {}: {}; cut there", state.file.string(), read->warning));
+        log_(fmt::format("journal {}: {}; cut there", state.file, read->warning));
       if (!read->changes.empty() && (!zone || read->changes.back().to() != zone_serial(*zone))) {
         log_(fmt::format("journal {} ends at serial {}, the zone is at {}: discarded",
-                         state.file.string(), read->changes.back().to(),
+                         state.file, read->changes.back().to(),
                          zone ? std::to_string(zone_serial(*zone)) : "nothing"));
         std::error_code ec;
         std::filesystem::remove(state.file, ec);
       } else {
-        for (auto& change : read->changes) state.journal.append(std::move(change));
+        for (auto& change : read->changes) state.get(limits_).append(std::move(change));
         if (!read->changes.empty())
           log_(fmt::format("journal of {}: {} changes, serials {} to {}", origin.to_text(),
-                           state.journal.changes().size(), state.journal.changes().front().from(),
-                           state.journal.changes().back().to()));
+                           state.journal->changes().size(), state.journal->changes().front().from(),
+                           state.journal->changes().back().to()));
       }
     }
   }
@@ -51,7 +51,7 @@ void ZoneJournals::record(const Zone& before, const Zone& after, std::vector<Zon
   if (!serial_newer(to, from)) {
     log_(fmt::format("zone {}: serial {} is not newer than {} (RFC 1982); journal emptied",
                      after.origin().to_text(), to, from));
-    state.journal.clear();
+    state.journal.reset();
     if (!state.file.empty()) {
       std::error_code ec;
       std::filesystem::remove(state.file, ec);
@@ -63,20 +63,20 @@ void ZoneJournals::record(const Zone& before, const Zone& after, std::vector<Zon
   const std::size_t count = changes.size();
   for (auto& change : changes) {
     records += change.record_count() - 2;
-    dropped += state.journal.append(std::move(change));
+    dropped += state.get(limits_).append(std::move(change));
   }
   if (!state.file.empty()) {
     core::Result<void> written;
-    if (dropped > 0 || state.journal.changes().size() <= count) {
-      written = write_journal_file(state.file, state.journal);
+    if (dropped > 0 || state.journal->changes().size() <= count) {
+      written = write_journal_file(state.file, *state.journal);
     } else {
-      for (std::size_t i = state.journal.changes().size() - count;
-           i < state.journal.changes().size() && written; ++i)
-        written = append_journal_file(state.file, state.journal.changes()[i]);
+      for (std::size_t i = state.journal->changes().size() - count;
+           i < state.journal->changes().size() && written; ++i)
+        written = append_journal_file(state.file, state.journal->changes()[i]);
     }
     if (!written) log_(written.error().message);
   }
-  const std::size_t kept = state.journal.changes().size();
+  const std::size_t kept = state.journal->changes().size();
   log_(fmt::format("journal of {}: serial {} → {}, {} record{} changed ({} ms); {} change{} kept",
                    after.origin().to_text(), from, to, records, records == 1 ? "" : "s",
                    std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -89,8 +89,9 @@ IxfrResponse ZoneJournals::ixfr(const Zone& zone, const Query& q, std::uint32_t 
                                 bool udp, std::size_t max) {
   std::lock_guard lock(mutex_);
   std::vector<const ZoneDiff*> chain;
-  if (auto it = zones_.find(zone.origin().lowercase().to_text()); it != zones_.end())
-    chain = it->second.journal.chain(client_serial, zone_serial(zone));
+  if (auto it = zones_.find(zone.origin().lowercase().to_text());
+      it != zones_.end() && it->second.journal)
+    chain = it->second.journal->chain(client_serial, zone_serial(zone));
   return ixfr_response(zone, q, client_serial, chain, udp, max);
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "auth/ixfr.hpp"
+#include "auth/zone_refusal.hpp"
 
 namespace mxkit::cli {
 
@@ -42,6 +43,10 @@ int check_dns(const auth::ServerOptions& options, const std::vector<auth::ZoneSo
   for (const auto& a : options.listen)
     out += fmt::format("listen {} (UDP and TCP)\n", endpoint_text(a));
   int errors = 0;
+  if (auto distinct = auth::check_distinct_origins(zones); !distinct) {
+    std::fprintf(stderr, "mxkit serve: %s\n", distinct.error().message.c_str());
+    ++errors;
+  }
   for (const auto& source : zones) {
     // The zone as `serve` loads it: a primary's file, or the copy a secondary kept.
     auth::ZoneSource as_file = source;
@@ -60,13 +65,26 @@ int check_dns(const auth::ServerOptions& options, const std::vector<auth::ZoneSo
                                       : fmt::format(", no copy yet at {}\n", source.file.string()));
       continue;
     }
-    auto loaded = auth::load_zones({as_file});
-    if (!loaded) {
-      std::fprintf(stderr, "mxkit serve: %s\n", loaded.error().message.c_str());
+    // A zone serve would refuse is an error here too, with the same reasons (keep_going would
+    // serve the others, but the configuration is still not right).
+    std::vector<std::string> reasons;
+    std::vector<std::string> served_despite;
+    auto loaded = auth::load_zone(
+        as_file, source.primaries.empty() ? options.zone_checks : auth::ZoneChecks::off, reasons,
+        &served_despite);
+    if (!served_despite.empty())
+      std::fprintf(stderr, "mxkit serve: %s\n  (served anyway: zone_checks = \"warn\")\n",
+                   auth::format_refused({source.origin, auth::source_place(source), served_despite},
+                                        "\n    ")
+                       .c_str());
+    if (!loaded.zone) {
+      auth::RefusedZone refused{source.origin, auth::source_place(source), reasons};
+      std::fprintf(stderr, "mxkit serve: %s%s\n", auth::format_refused(refused, "\n    ").c_str(),
+                   options.keep_going ? "\n  (refused: keep_going serves the other zones)" : "");
       ++errors;
       continue;
     }
-    const auto& zone = *(*loaded)->zones().front();
+    const auto& zone = *loaded.zone;
     if (!source.primaries.empty()) line += fmt::format(", copy {}", source.file.string());
     if (source.key) line += fmt::format(", key {}", source.key->name.to_text());
     out +=

@@ -38,6 +38,9 @@ struct ServeOptions {
   MailOptions mail;
   bool mail_given = false;  // any SMTP option on the command line
   bool check_config = false;  // --check-config: load and print, do not serve
+  bool keep_going = false;    // --keep-going: serve the zones that load
+  std::size_t tcp_per_client = 0;  // --tcp-per-client; 0: the default share
+  std::string zone_checks;         // --zone-checks refuse|warn
 };
 
 // Runs the roles given until SIGINT or SIGTERM (or, with `check_only`, checks them and returns). With DNS, its server takes the signals (and
@@ -129,7 +132,8 @@ int run_serve(const ServeOptions& o) {
   if (!o.config.empty()) {
     if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty() || !o.notify.empty() ||
         !o.secondaries.empty() || !o.journal_dir.empty() || !o.tsig_keys.empty() ||
-        !o.zone_keys.empty() || !o.allow_notify.empty()) {
+        !o.zone_keys.empty() || !o.allow_notify.empty() || o.keep_going ||
+        o.tcp_per_client != 0 || !o.zone_checks.empty()) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
@@ -190,7 +194,7 @@ int run_serve(const ServeOptions& o) {
                    origin.error().message.c_str());
       return 2;
     }
-    zones.push_back({*origin, text.substr(eq + 1), {}});
+    zones.push_back({*origin, text.substr(eq + 1), {}, "--zone " + text});
   }
   for (const auto& text : o.secondaries) {
     auto eq = text.find('=');
@@ -224,7 +228,7 @@ int run_serve(const ServeOptions& o) {
     if (same != zones.end())
       same->primaries.push_back(*primary);
     else
-      zones.push_back({*origin, {}, {*primary}});
+      zones.push_back({*origin, {}, {*primary}, "--secondary " + text});
   }
   if (zones.empty()) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
@@ -258,6 +262,9 @@ int run_serve(const ServeOptions& o) {
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
+  options.keep_going = o.keep_going;
+  options.tcp_per_client = o.tcp_per_client;
+  if (o.zone_checks == "warn") options.zone_checks = auth::ZoneChecks::warn;
   return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail),
                o.check_config);
 }
@@ -305,6 +312,19 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->add_option("--max-udp-payload", o->max_udp_payload,
                    "Largest UDP response and the EDNS size offered (default 1232)")
       ->check(CLI::Range(512, 65535));
+  serve->add_flag("--keep-going", o->keep_going,
+                  "Serve the zones that load when some are refused (the log names those skipped); "
+                  "without it a refused zone stops the start");
+  serve
+      ->add_option("--tcp-per-client", o->tcp_per_client,
+                   "TCP connections one client (IPv4 address, IPv6 /64) may hold at once; more are "
+                   "closed at once (default: an eighth of the TCP limit, at most 64)")
+      ->check(CLI::Range(1, 100000));
+  serve
+      ->add_option("--zone-checks", o->zone_checks,
+                   "What an error from the zone checks (mxkit zone check) does to a zone: refuse "
+                   "(the default, as BIND and NSD) or warn (log it and serve the zone)")
+      ->check(CLI::IsMember({"refuse", "warn"}));
   add_mail_options(*serve, o->mail);
   serve->add_flag("--check-config", o->check_config,
                   "Read the options or --config, every zone and the SMTP settings, print what would "

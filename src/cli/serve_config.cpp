@@ -102,7 +102,8 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
           file, *dns, "dns",
           {"listen", "workers", "rotate_addresses", "max_udp_payload", "tcp_idle_timeout",
            "max_tcp_connections", "allow_transfer", "notify", "rate_limit", "rate_limit_slip",
-           "journal_dir", "journal_changes", "journal_size", "zone", "key"});
+           "journal_dir", "journal_changes", "journal_size", "zone", "key", "keep_going",
+           "tcp_per_client", "zone_checks"});
       !r)
     return tl::unexpected(r.error());
 
@@ -120,6 +121,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
         read_integer(file, *dns, "max_udp_payload", 512, 65535, d.answer.max_udp_payload),
         read_integer(file, *dns, "tcp_idle_timeout", 1, 3600, idle_seconds),
         read_integer(file, *dns, "max_tcp_connections", 1, 100000, d.max_tcp_connections),
+        read_integer(file, *dns, "tcp_per_client", 1, 100000, d.tcp_per_client),
         read_integer(file, *dns, "rate_limit", 0, 1000000, d.rate_limit.responses_per_second),
         read_integer(file, *dns, "rate_limit_slip", 0, 10, d.rate_limit.slip)})
     if (!r) return tl::unexpected(r.error());
@@ -135,6 +137,18 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
       return core::fail(fmt::format("{}: journal_dir must be a folder name", where(file, *n)));
     d.journal_dir = *text;
     if (d.journal_dir.is_relative()) d.journal_dir = file.parent_path() / d.journal_dir;
+  }
+  if (const auto* n = dns->get("zone_checks")) {
+    auto text = n->value<std::string>();
+    if (!text || (*text != "refuse" && *text != "warn"))
+      return core::fail(
+          fmt::format("{}: zone_checks must be \"refuse\" or \"warn\"", where(file, *n)));
+    d.zone_checks = *text == "warn" ? auth::ZoneChecks::warn : auth::ZoneChecks::refuse;
+  }
+  if (const auto* n = dns->get("keep_going")) {
+    if (!n->is_boolean())
+      return core::fail(fmt::format("{}: keep_going must be true or false", where(file, *n)));
+    d.keep_going = *n->value<bool>();
   }
   if (const auto* n = dns->get("rotate_addresses")) {
     if (!n->is_boolean())
@@ -200,7 +214,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
                                     *origin_text, origin.error().message));
     std::filesystem::path zone_file = path ? *path : std::string();
     if (!zone_file.empty() && zone_file.is_relative()) zone_file = folder / zone_file;
-    config.zones.push_back({*origin, zone_file, std::move(primaries)});
+    config.zones.push_back({*origin, zone_file, std::move(primaries), where(file, item)});
     if (auto r = read_zone_access(file, *zone, d.tsig_keys, config.zones.back()); !r)
       return tl::unexpected(r.error());
   }

@@ -1,7 +1,10 @@
 // `mxkit zone check` (parse + semantic checks) and `mxkit zone print` (canonical records).
 #include "cli/zone_command.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,71 @@ bool make_parse_options(const ZoneOptions& o, dns::zone::ParseOptions& options) 
   return true;
 }
 
+// True when the file sets its own origin with a $ORIGIN line (RFC 1035 §5.1).
+bool has_origin_directive(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::size_t at = line.find_first_not_of(" \t");
+    if (at == std::string::npos || line.size() - at < 7 || line[at] != '$') continue;
+    std::string word = line.substr(at, 7);
+    for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (word == "$ORIGIN") return true;
+  }
+  return false;
+}
+
+// A zone file read for `zone check` / `zone print`. Relative names are relative to the origin
+// the loader supplies (RFC 1035 §5.1): --origin, else the file's $ORIGIN. With neither, the
+// only name the file gives its zone is the owner of its SOA: when that is written out in full
+// the file is read again with it as the origin (and a note says so); when it is relative too
+// (an "@" with no origin is the root), a [no-origin] warning says the names hang off the root.
+struct ReadZone {
+  std::optional<CollectingSink> sink;
+  dns::zone::ParseStats stats;
+  dns::Name origin;
+  bool origin_known = false;  // from --origin or the SOA, not the root by default
+  std::vector<Diagnostic> notes;  // the [no-origin] warning, if any
+};
+
+ReadZone read_zone(const std::string& file, const ZoneOptions& o,
+                   const dns::zone::ParseOptions& options) {
+  ReadZone out;
+  out.origin = options.origin;
+  out.origin_known = !o.origin.empty();
+  out.sink.emplace();
+  out.stats = dns::zone::parse_zone_file(file, options, *out.sink);
+  if (out.origin_known || out.stats.stopped || has_origin_directive(file)) return out;
+  const auto& table = out.sink->records;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const auto& e = table.entry(i);
+    if (e.type != dns::rrtype::SOA) continue;
+    const auto owner = dns::Name::from_wire(table.owner(e));
+    if (owner.wire().size() > 1) {
+      std::fprintf(stderr, "%s: no $ORIGIN and no --origin: names are read relative to the "
+                   "SOA owner %s\n", file.c_str(), owner.to_text().c_str());
+      auto again = options;
+      again.origin = owner;
+      out.origin = owner;
+      out.origin_known = true;
+      out.sink.emplace();
+      out.stats = dns::zone::parse_zone_file(file, again, *out.sink);
+    } else {
+      Diagnostic d;
+      d.file = std::string(table.file(e));
+      d.line = e.line;
+      d.column = 1;
+      d.severity = Severity::warning;
+      d.code = "no-origin";
+      d.message = "the file has no $ORIGIN and no --origin was given, so its names are "
+                  "relative to the root and the SOA is at \".\"; give --origin ZONE";
+      out.notes.push_back(std::move(d));
+    }
+    break;
+  }
+  return out;
+}
+
 nlohmann::json diagnostic_json(const Diagnostic& d) {
   return {{"file", d.file},
           {"line", d.line},
@@ -57,12 +125,13 @@ int run_check(const ZoneOptions& o) {
   bool any_error = false;
   nlohmann::json zones = nlohmann::json::array();
   for (const auto& file : o.files) {
-    CollectingSink sink;
-    auto stats = dns::zone::parse_zone_file(file, options, sink);
-    auto findings = sink.diagnostics;
-    if (!stats.stopped) {
-      auto checks = dns::zonecheck::check_zone(sink.records, options.origin.wire(),
-                                               !o.origin.empty(), file);
+    auto read = read_zone(file, o, options);
+    const auto& sink = *read.sink;
+    auto findings = read.notes;
+    findings.insert(findings.end(), sink.diagnostics.begin(), sink.diagnostics.end());
+    if (!read.stats.stopped) {
+      auto checks = dns::zonecheck::check_zone(sink.records, read.origin.wire(),
+                                               read.origin_known, file);
       findings.insert(findings.end(), checks.begin(), checks.end());
     }
     std::size_t errors = 0, warnings = 0;
@@ -89,11 +158,13 @@ int run_check(const ZoneOptions& o) {
 int run_print(const ZoneOptions& o) {
   dns::zone::ParseOptions options;
   if (!make_parse_options(o, options)) return 2;
-  CollectingSink sink;
-  auto stats = dns::zone::parse_zone_file(o.files.at(0), options, sink);
+  auto read = read_zone(o.files.at(0), o, options);
+  const auto& sink = *read.sink;
+  for (const auto& d : read.notes)
+    std::fprintf(stderr, "%s\n", dns::zone::format_diagnostic(d).c_str());
   for (const auto& d : sink.diagnostics)
     std::fprintf(stderr, "%s\n", dns::zone::format_diagnostic(d).c_str());
-  if (stats.errors > 0 || stats.stopped) return 1;
+  if (read.stats.errors > 0 || read.stats.stopped) return 1;
   const auto& table = sink.records;
   std::string line;
   // One RRset at a time: RFC 2181 §5.2 gives an RRset one TTL, and like BIND we take the one
@@ -139,14 +210,14 @@ void add_zone_command(CLI::App& app, int& exit_code) {
 
   auto* check = zone->add_subcommand(
       "check", "Parse zone files and run the semantic checks; exit 1 if any error");
-  check->add_option("--origin", options->origin, "Zone origin (default: the root, or $ORIGIN)");
+  check->add_option("--origin", options->origin, "Zone origin (default: the file's $ORIGIN, else the owner of its SOA)");
   check->add_flag("--json", options->json, "Findings as JSON");
   check->add_option("files", options->files, "Zone files")->required();
   check->callback([options, &exit_code] { exit_code = run_check(*options); });
 
   auto* print = zone->add_subcommand(
       "print", "Print a zone's records in canonical presentation format, one a line");
-  print->add_option("--origin", options->origin, "Zone origin (default: the root, or $ORIGIN)");
+  print->add_option("--origin", options->origin, "Zone origin (default: the file's $ORIGIN, else the owner of its SOA)");
   print->add_option("file", options->files, "Zone file")->required()->expected(1);
   print->callback([options, &exit_code] { exit_code = run_print(*options); });
 }

@@ -29,7 +29,7 @@ LAYERS: dict[str, list[str]] = {
     "resolver": ["dns/zone", "net"],  # dns/zone: root hints are a zone file
     "routing": ["dns"],
     "mailauth": ["dns", "resolver"],  # resolver: the DnsLookup over the resolver (resolver_lookup)
-    "auth": ["dns/zone", "net"],
+    "auth": ["dns/zonecheck", "net"],  # zonecheck: a zone its checks find broken is not served
     "queue": ["smtp"],
     "delivery": ["queue", "routing", "resolver", "smtp", "net"],
     "mta": ["smtp", "queue", "mailauth", "net", "resolver", "routing"],  # resolver: null-MX sender check

@@ -232,7 +232,7 @@ def test_check_config_covers_the_smtp_role(mxkit, tmp_path):
 COUNTERS = ["udp", "tcp", "dropped", "truncated", "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
             "REFUSED", "NOTAUTH", "BADVERS", "other_rcodes", "rate_limited", "slipped", "transfers", "ixfr_out",
             "refused_transfers", "axfr_in", "ixfr_in", "failed_transfers_in", "notifies", "failed_notifies",
-            "notifies_received", "reloads", "failed_reloads"]
+            "notifies_received", "reloads", "failed_reloads", "tcp_client_limited"]
 
 
 def counters(log: str) -> list[tuple[str, int]]:

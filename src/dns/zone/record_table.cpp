@@ -19,6 +19,14 @@ std::uint32_t RecordTable::store(std::span<const std::uint8_t> bytes) {
   return offset;
 }
 
+void RecordTable::reserve_for_file(std::size_t file_bytes) {
+  // A master file line of a big zone is about 30 octets of text for 20 to 30 of wire data and a
+  // 24-octet entry; small files are left to grow from the heap.
+  if (file_bytes <= core::ReservedRegion::kHeapLimit) return;
+  bytes_.reserve(file_bytes);
+  entries_.reserve(file_bytes / 24 * sizeof(Entry));
+}
+
 std::uint16_t RecordTable::file_index(std::string_view file) {
   // Records arrive file by file, so the file of the previous record is almost always the one.
   if (last_file_ < files_.size() && files_[last_file_] == file) return last_file_;

@@ -1,6 +1,7 @@
 // The records of a loaded zone, packed for size: owners and rdata live in one byte arena and
-// each record is a 24-octet entry pointing into it. Both grow in place (core::ReservedRegion),
-// so loading a million records never copies a table or doubles the peak.
+// each record is a 24-octet entry pointing into it. Both grow with the content
+// (core::ReservedRegion): a ten-record zone takes some hundred octets on the heap, a million
+// records grow by moving pages, never by copying a table or doubling the peak.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,19 @@ class RecordTable {
   };
 
   void add(const RecordView& record);
+  // Takes room at once for the records of a zone file of `file_bytes` octets (a guess: the
+  // table still grows past it), so a big zone moves fewer times while it loads.
+  void reserve_for_file(std::size_t file_bytes);
+  // Gives back the room reserved beyond the records, once the table is complete.
+  void shrink_to_fit() {
+    bytes_.shrink_to_fit();
+    entries_.shrink_to_fit();
+  }
+  // Octets the table holds for its records (arena and entries, reserved and used), without the
+  // file names: what a zone costs beyond its index.
+  std::size_t capacity_bytes() const { return bytes_.capacity() + entries_.capacity(); }
+  std::size_t used_bytes() const { return bytes_.size() + entries_.size(); }
+  bool huge_pages() const { return bytes_.huge_pages() || entries_.huge_pages(); }
 
   std::size_t size() const { return entries_.size() / sizeof(Entry); }
   const Entry& entry(std::size_t i) const {
@@ -37,6 +51,8 @@ class RecordTable {
   WireName owner(const Entry& e) const { return {at(e.owner), wire_name_length({at(e.owner), kMaxNameLength})}; }
   std::span<const std::uint8_t> rdata(const Entry& e) const { return {at(e.rdata), e.rdlength}; }
   std::string_view file(const Entry& e) const { return files_[e.file]; }
+  // The files the records came from, in the order first seen (the main file, then $INCLUDEs).
+  const std::vector<std::string>& files() const { return files_; }
   // The arena octets at an offset taken from an Entry (or inside an owner name there).
   const std::uint8_t* arena(std::uint32_t offset) const { return at(offset); }
 
@@ -45,7 +61,8 @@ class RecordTable {
   std::vector<std::uint32_t> canonical_order() const;
 
  private:
-  // Offsets are 32-bit, so the arena holds at most 4 GiB; entries are reserved to match.
+  // Offsets are 32-bit, so the arena holds at most 4 GiB; entries are limited to match. Both
+  // take memory only as records come (or reserve_for_file() asks).
   core::ReservedRegion bytes_{std::size_t{1} << 32};
   core::ReservedRegion entries_{(std::size_t{1} << 28) * sizeof(Entry)};
   std::vector<std::string> files_;

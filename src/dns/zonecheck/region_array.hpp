@@ -1,5 +1,5 @@
 // A growable array of plain values in a core::ReservedRegion, for the index's big tables: it
-// never moves, and it faults in huge pages, where a std::vector of a million entries takes a
+// never moves (its whole size is taken up front), and a big one faults in huge pages, where a std::vector of a million entries takes a
 // few thousand 4 KiB page faults (dear on virtual machines) and copies itself as it grows.
 #pragma once
 
@@ -17,8 +17,9 @@ class RegionArray {
 
  public:
   RegionArray() : region_(0) {}
-  // Reserves address space for `max_size` values; memory is committed only as it is used.
-  explicit RegionArray(std::size_t max_size) : region_(max_size * sizeof(T)) {}
+  // Takes room for `max_size` values; memory is committed only as it is used.
+  explicit RegionArray(std::size_t max_size)
+      : region_(max_size * sizeof(T), max_size * sizeof(T)) {}
 
   std::size_t size() const { return region_.size() / sizeof(T); }
   bool empty() const { return size() == 0; }
@@ -33,7 +34,7 @@ class RegionArray {
   const T* end() const { return data() + size(); }
 
   void push_back(const T& value) { *reinterpret_cast<T*>(region_.extend(sizeof(T))) = value; }
-  // Appends `n` values, zero-filled (fresh pages from the kernel are zeroed).
+  // Appends `n` values, zero-filled.
   T* extend(std::size_t n) { return reinterpret_cast<T*>(region_.extend(n * sizeof(T))); }
 
  private:

@@ -7,7 +7,8 @@
 namespace mxkit::dns::zonecheck {
 
 std::vector<zone::Diagnostic> check_zone(const zone::RecordTable& records, WireName origin,
-                                         bool origin_given, std::string_view file) {
+                                         bool origin_given, std::string_view file,
+                                         bool errors_only) {
   WireName apex = origin;
   if (!origin_given) {
     for (std::size_t i = 0; i < records.size(); ++i) {
@@ -24,7 +25,7 @@ std::vector<zone::Diagnostic> check_zone(const zone::RecordTable& records, WireN
   check_zone_cuts(index, findings);
   check_aliases(index, findings);
   check_targets(index, findings);
-  check_rrsets(index, findings);
+  if (!errors_only) check_rrsets(index, findings);  // warnings only
   return findings.take();
 }
 
