@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/check_command.hpp"
 #include "cli/demo_command.hpp"
 #include "cli/dig_command.hpp"
 #include "cli/queue_command.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   mxkit::cli::add_send_command(app, exit_code);
   mxkit::cli::add_queue_command(app, exit_code);
   mxkit::cli::add_demo_command(app, exit_code);
+  mxkit::cli::add_check_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

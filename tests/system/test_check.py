@@ -1,0 +1,323 @@
+"""`mxkit check DOMAIN` on the loopback test internet (internet.py): one world of domains, each
+built so that some findings fire, checked against mxkit's DNS servers, `mxkit serve` mail
+servers with and without STARTTLS, scripted SMTP servers (mail_world.Scripted) and aiosmtpd.
+
+The world is built once for the module (about a second); each test runs `mxkit check` on one
+domain and looks at the codes in its JSON. The healthy domain good.test has two MX on two
+networks, two name servers, TLS with certificates naming the MX hosts, a matching TLSA record,
+TLS-RPT and MTA-STS records: only mx-address-not-public (loopback) and ptr-missing (no reverse
+zone on this internet) may warn.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import processes
+from internet import Internet
+from mail_world import Scripted, wait_port
+
+GOOD = """\
+@ MX 10 mx1
+@ MX 20 mx2
+mx1 A 127.0.1.1
+mx2 A 127.0.2.1
+@ TXT "v=spf1 mx -all"
+_dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@good.test"
+_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@good.test"
+_mta-sts TXT "v=STSv1; id=20261205"
+"""
+
+# Everything listening for SMTP in this world, on one port.
+SMTP_ADDRESSES = ["127.0.1.1", "127.0.2.1", "127.0.3.2", "127.0.3.3", "127.0.3.4", "127.0.3.5",
+                  "127.0.3.6"]
+
+
+class CheckInternet(Internet):
+    """An Internet whose zone on one server can differ from the others (stale secondaries,
+    glue that disagrees with the zone) or be missing (lame delegations)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.edits: dict[tuple[str, str], object] = {}  # (address, origin) → text → text, or None: not served
+
+    def _place(self, address, origin, path, text):
+        key = (address, origin)
+        if key in self.edits:
+            edit = self.edits[key]
+            if edit is None:
+                return
+            text = edit(text)
+            path = path.with_name(f"{path.name}.{address}")
+        super()._place(address, origin, path, text)
+
+
+def free_tcp_port(addresses: list[str]) -> int:
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        held = []
+        try:
+            for address in addresses:
+                s = socket.socket()
+                held.append(s)
+                s.bind((address, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no free TCP port")
+
+
+def make_cert(directory: Path, name: str, days: int = 30) -> tuple[Path, Path, str]:
+    """A self-signed EC certificate for `name`; returns cert, key and its SPKI SHA-256 (hex)."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", str(days), "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    public = subprocess.run(["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"], check=True,
+                            capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=public, check=True,
+                         capture_output=True).stdout
+    import hashlib
+    return cert, key, hashlib.sha256(der).hexdigest()
+
+
+class World:
+    def __init__(self, mxkit: Path, root: Path):
+        self.mxkit, self.root = mxkit, root
+        self.smtp_port = free_tcp_port(SMTP_ADDRESSES)
+        self.procs: list[subprocess.Popen] = []
+        self.scripted: list[Scripted] = []
+        self.aiosmtpd = None
+        certs = root / "certs"
+        certs.mkdir(parents=True)
+        self.cert1 = make_cert(certs, "mx1.good.test")
+        self.cert2 = make_cert(certs, "mx2.good.test")
+        self.wrong = make_cert(certs, "wrong.name.test")
+        net = self.net = CheckInternet(mxkit, root / "internet")
+        net.add_domain("good.test", GOOD + f"_{self.smtp_port}._tcp.mx1 TLSA 3 1 1 {self.cert1[2]}\n",
+                       servers=["127.0.0.4", "127.0.0.5"])
+        # MX faults (mx_checks): one exchange, aliases, literals, missing addresses, duplicates.
+        net.add_domain("single.test", "@ MX 10 mx\nmx A 127.0.1.1\n")
+        net.add_domain("alias.test", "@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n"
+                       "@ MX 20 127.0.1.5\n@ MX 30 nohost\n@ MX 40 mx\n@ MX 50 mx\n",
+                       servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("nomx.test", "@ A 127.0.1.9\n", servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("empty.test", "@ TXT \"nothing\"\n", servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("nomail.test", "@ MX 0 .\n_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:a@b.test\"\n",
+                       servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("nullmix.test", "@ MX 0 .\n@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("nullpref.test", "@ MX 10 .\n", servers=["127.0.0.4", "127.0.0.5"])
+        # Name-server faults (ns_checks).
+        net.add_domain("stale.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
+        net.edits[("127.0.0.5", "stale.test.")] = lambda t: t.replace(" 1 7200 ", " 4294967295 7200 ").replace(
+            "@ MX 10 mx", "@ MX 20 mx")
+        net.add_domain("glue.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
+        net.edits[("127.0.0.4", "glue.test.")] = lambda t: t.replace("ns2 A 127.0.0.5", "ns2 A 127.0.0.4")
+        net.edits[("127.0.0.5", "glue.test.")] = lambda t: t.replace("ns2 A 127.0.0.5", "ns2 A 127.0.0.4")
+        net.add_domain("nsset.test", "@ NS ns3.nsset.test.\nns3 A 127.0.0.4\n@ MX 10 mx\nmx A 127.0.1.1\n",
+                       servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("lame.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.6"])
+        net.edits[("127.0.0.6", "lame.test.")] = None
+        net.add_domain("other.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.6"])
+        net.add_domain("down.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.7"])
+        net.server_down("127.0.0.7")
+        net.add_domain("dead.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.8"])
+        net.server_down("127.0.0.8")
+        net.add_domain("longttl.test", "@ 172800 MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
+        # Mail-server faults (smtp_checks): nothing listening, no STARTTLS (mxkit and aiosmtpd),
+        # a certificate for another name, a scripted open relay with a foreign banner, a server
+        # refusing postmaster.
+        for name, address in [("unreach", "127.0.3.1"), ("plain", "127.0.3.2"), ("badcert", "127.0.3.3"),
+                              ("relay", "127.0.3.4"), ("nopm", "127.0.3.5"), ("aio", "127.0.3.6")]:
+            net.add_domain(f"{name}.test", f"@ MX 10 mx\nmx A {address}\n", servers=["127.0.0.4", "127.0.0.5"])
+        # DANE, MTA-STS, blacklists.
+        net.add_domain("tlsabad.test", "@ MX 10 mx\nmx A 127.0.1.1\n"
+                       f"_{self.smtp_port}._tcp.mx TLSA 3 1 1 {'00' * 32}\n", servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("sts.test", "@ MX 0 .\n_mta-sts TXT \"v=STSv1; id=not-valid!\"\n",
+                       servers=["127.0.0.4", "127.0.0.5"])
+        net.add_domain("bl.test", "1.1.0.127 A 127.0.0.2\n1.1.0.127 TXT \"listed for testing\"\n")
+        net.add_domain("clean.test", "")
+
+    def start(self) -> "World":
+        self.net.start()
+        try:
+            self._start_mail()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _mxkit_smtp(self, address: str, hostname: str, local: str, tls=None) -> None:
+        work = self.root / f"mta-{address}"
+        work.mkdir()
+        log = work / "server.log"
+        command = [str(self.mxkit), "serve", "--smtp-listen", f"{address}:{self.smtp_port}", "--hostname", hostname,
+                   "--spool", str(work / "spool"), "--local-domain", local, "--mailbox", f"*@{local}",
+                   "--maildir-root", str(work / "mail"), "--no-sender-check",
+                   # Relays for no one: the open-relay probe comes from loopback, mxkit's default.
+                   "--relay-from", "192.0.2.1/32"]
+        if tls:
+            command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+        with open(log, "w") as out:
+            proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
+        self.procs.append(proc)
+        wait_port(address, self.smtp_port, proc, log)
+
+    def _start_mail(self) -> None:
+        self._mxkit_smtp("127.0.1.1", "mx1.good.test", "good.test", self.cert1)
+        self._mxkit_smtp("127.0.2.1", "mx2.good.test", "good.test", self.cert2)
+        self._mxkit_smtp("127.0.3.2", "mx.plain.test", "plain.test")
+        self._mxkit_smtp("127.0.3.3", "mx.badcert.test", "badcert.test", self.wrong)
+        self.scripted.append(Scripted("127.0.3.4", self.smtp_port, greeting="220 relay.example.com ESMTP"))
+        self.scripted.append(Scripted("127.0.3.5", self.smtp_port, greeting="220 mx.nopm.test ESMTP",
+                                      rcpt=["550 5.1.1 no such user"] * 4))
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Sink
+        self.aiosmtpd = Controller(Sink(), hostname="127.0.3.6", port=self.smtp_port, server_hostname="mx.aio.test")
+        self.aiosmtpd.start()
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            processes.stop(proc)
+        for s in self.scripted:
+            s.stop()
+        if self.aiosmtpd is not None:
+            self.aiosmtpd.stop()
+        self.net.stop()
+
+    def check(self, domain: str, *extra: str, timeout: float = 20) -> tuple[int, dict, float]:
+        command = [str(self.mxkit), "check", domain, "--json", *self.net.resolver_args(),
+                   "--smtp-port", str(self.smtp_port), "--timeout", "500", *extra]
+        if "--dnsbl" not in extra:
+            command.append("--no-dnsbl")
+        start = time.monotonic()
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        elapsed = time.monotonic() - start
+        assert result.returncode in (0, 1, 2), result.stderr
+        return result.returncode, json.loads(result.stdout), elapsed
+
+
+@pytest.fixture(scope="module")
+def world(mxkit, tmp_path_factory):
+    w = World(mxkit, tmp_path_factory.mktemp("check")).start()
+    yield w
+    w.stop()
+
+
+def codes(report: dict, severities=("error", "warning", "notice", "info")) -> set[str]:
+    return {f["code"] for f in report["findings"] if f["severity"] in severities}
+
+
+def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
+    status, report, elapsed = world.check("good.test", "--dnsbl", "clean.test")
+    bad = codes(report, ("error", "warning"))
+    assert bad <= {"mx-address-not-public", "ptr-missing", "ptr-mismatch"}, report["findings"]
+    assert "mx-address-not-public" in bad
+    assert status == 1
+    assert elapsed < 2.0, elapsed
+    # The facts behind it: the plan, both name servers authoritative with one serial, both
+    # mail servers over TLS with their certificates.
+    assert report["mx"]["outcome"] == "deliverable"
+    assert [t["exchange"] for t in report["mx"]["targets"]] == ["mx1.good.test.", "mx2.good.test."]
+    servers = report["nameservers"]
+    assert {s["name"] for s in servers} == {"ns1.good.test.", "ns2.good.test."}
+    for s in servers:
+        for a in s["servers"]:
+            assert a["authoritative"] and a["serial"] == 1
+    smtp = {s["exchange"]: s for s in report["smtp"]}
+    assert smtp["mx1.good.test."]["tls"] and smtp["mx1.good.test."]["certificate"]["name_matches"]
+    assert "STARTTLS" in smtp["mx2.good.test."]["extensions"]
+    assert smtp["mx1.good.test."]["banner"].startswith("mx1.good.test")
+    assert smtp["mx1.good.test."]["postmaster_reply"] == 250
+    assert smtp["mx1.good.test."]["relay_reply"] >= 500
+    for f in report["findings"]:
+        assert f["rfc"] and f["fix"] and f["subject"] and f["message"]
+
+
+@pytest.mark.parametrize("domain, expected", [
+    ("single.test", {"single-mx", "single-ns", "tlsrpt-missing"}),
+    ("alias.test", {"target-is-alias", "target-is-ip-literal", "target-no-address", "mx-duplicate",
+                    "mx-same-network"}),
+    ("nomx.test", {"mx-implicit"}),
+    ("empty.test", {"mx-missing"}),
+    ("nomail.test", {"null-mx"}),
+    ("nullmix.test", {"null-mx-mixed"}),
+    ("nullpref.test", {"null-mx-preference"}),
+    ("nothere.test", {"domain-nxdomain"}),
+    ("stale.test", {"ns-serial-mismatch", "mx-mismatch"}),
+    ("glue.test", {"glue-mismatch"}),
+    ("nsset.test", {"ns-set-mismatch"}),
+    ("lame.test", {"ns-lame"}),
+    ("down.test", {"ns-unreachable"}),
+    ("dead.test", {"mx-lookup-failed", "ns-unreachable", "single-ns"}),
+    ("longttl.test", {"mx-ttl-long"}),
+    ("unreach.test", {"smtp-unreachable"}),
+    ("plain.test", {"smtp-no-starttls"}),
+    ("aio.test", {"smtp-no-starttls"}),
+    ("badcert.test", {"smtp-tls-certificate"}),
+    ("relay.test", {"smtp-open-relay", "smtp-banner-mismatch"}),
+    ("nopm.test", {"smtp-rejects-postmaster"}),
+    ("tlsabad.test", {"tlsa-mismatch"}),
+    ("sts.test", {"mta-sts-invalid"}),
+    ("good.test", {"zone-unavailable", "ptr-missing", "mx-address-not-public"}),
+])
+def test_code_fires(world, domain, expected):
+    status, report, _ = world.check(domain)
+    assert expected <= codes(report), report["findings"]
+    worst = {f["severity"] for f in report["findings"]}
+    assert status == (2 if "error" in worst else 1 if "warning" in worst else 0)
+
+
+def test_null_mx_domain_exits_zero(world):
+    status, report, _ = world.check("nomail.test")
+    assert status == 0, report["findings"]
+    assert report["smtp"] == []
+
+
+def test_serial_mismatch_uses_rfc1982(world):
+    # 4294967295 is behind 1 in serial arithmetic (1 is 2 ahead after the wrap): ns2 lags.
+    _, report, _ = world.check("stale.test")
+    lagging = [f for f in report["findings"] if f["code"] == "ns-serial-mismatch"]
+    assert len(lagging) == 1 and "127.0.0.5" in lagging[0]["subject"], lagging
+
+
+def test_dnsbl_listed_quotes_the_reason(world):
+    _, report, _ = world.check("good.test", "--dnsbl", "bl.test")
+    listed = [f for f in report["findings"] if f["code"] == "dnsbl-listed"]
+    assert len(listed) == 1 and "127.0.1.1" in listed[0]["subject"]
+    assert "listed for testing" in listed[0]["message"]
+
+
+def test_zone_file_findings(world, tmp_path):
+    zone = tmp_path / "good.zone"
+    zone.write_text("$TTL 3600\n@ SOA ns1 hostmaster 1 7200 900 1209600 300\n@ NS ns1\nns1 A 127.0.0.4\n"
+                    "@ MX 10 mail\nmail CNAME mx1\nmx1 A 127.0.1.1\n")
+    _, report, _ = world.check("good.test", "--zone", str(zone), "--no-smtp")
+    zone_findings = [f for f in report["findings"] if f["area"] == "zone"]
+    assert any(f["code"] == "target-is-alias" for f in zone_findings), report["findings"]
+    assert "zone-unavailable" not in codes(report)
+    assert report["smtp"] == []
+
+
+def test_text_report_and_could_not_run(world):
+    result = subprocess.run([str(world.mxkit), "check", "relay.test", *world.net.resolver_args(), "--smtp-port",
+                             str(world.smtp_port), "--no-dnsbl"], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert "smtp:" in lines
+    first = next(i for i, l in enumerate(lines) if "[smtp-open-relay]" in l)
+    assert lines[first + 1].strip().startswith("fix:")
+    assert lines[-1].startswith("relay.test.: ") and "error" in lines[-1]
+    bad = subprocess.run([str(world.mxkit), "check", "bad..name", *world.net.resolver_args()],
+                         capture_output=True, text=True, timeout=20)
+    assert bad.returncode == 3 and "mxkit check" in bad.stderr
