@@ -283,10 +283,11 @@ asio::awaitable<core::Result<void>> Secondary::transfer(const tcp::endpoint& pri
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   hooks_.log(
-      fmt::format("transfer of {} from {}: {}, serial {} → {}, {} records in {} messages, {} ms",
+      fmt::format("transfer of {} from {}: {}, serial {} → {}, {} record{} in {} message{}, {} ms",
                   source_.origin.to_text(), endpoint_text(primary), kind,
                   current ? std::to_string(*current) : std::string("none"), zone_serial(*received),
-                  reader.record_count(), reader.message_count(), ms.count()));
+                  reader.record_count(), reader.record_count() == 1 ? "" : "s", reader.message_count(),
+                  reader.message_count() == 1 ? "" : "s", ms.count()));
   auto before = std::move(zone_);
   zone_ = received;
   if (!source_.file.empty()) write_copy(*received);

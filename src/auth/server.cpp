@@ -163,13 +163,22 @@ std::shared_ptr<const Zone> find_origin(const ZoneSet* set, const dns::Name& ori
 
 }  // namespace
 
+// Every counter, always, in one fixed order (docs/config.md), so a line can be read by position
+// or by name and two lines compared field by field. The rcodes the server answers with have a
+// field each; any other rcode is counted in other_rcodes.
 std::string format_counters(const ServerCounters& c) {
   auto get = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
   std::string rcodes;
-  const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
-  for (std::size_t i = 0; i < std::size(c.rcodes); ++i)
-    if (get(c.rcodes[i]) > 0)
-      rcodes += fmt::format(" {}={}", i < std::size(names) ? names[i] : fmt::format("RCODE{}", i), get(c.rcodes[i]));
+  static constexpr std::pair<std::size_t, const char*> kNamed[] = {
+      {0, "NOERROR"}, {1, "FORMERR"}, {2, "SERVFAIL"}, {3, "NXDOMAIN"},
+      {4, "NOTIMP"},  {5, "REFUSED"}, {9, "NOTAUTH"},  {16, "BADVERS"}};
+  std::uint64_t other = 0;
+  for (std::size_t i = 0; i < std::size(c.rcodes); ++i) {
+    const bool named = std::any_of(std::begin(kNamed), std::end(kNamed), [i](const auto& n) { return n.first == i; });
+    if (!named) other += get(c.rcodes[i]);
+  }
+  for (const auto& [index, name] : kNamed) rcodes += fmt::format(" {}={}", name, get(c.rcodes[index]));
+  rcodes += fmt::format(" other_rcodes={}", other);
   return fmt::format("counters: udp={} tcp={} dropped={} truncated={}{} rate_limited={} slipped={} "
                      "transfers={} ixfr_out={} refused_transfers={} axfr_in={} ixfr_in={} failed_transfers_in={} "
                      "notifies={} failed_notifies={} notifies_received={} reloads={} failed_reloads={}",
@@ -424,7 +433,9 @@ struct DnsServer::Impl {
     if (!transfer_allowed(peer)) {
       messages.push_back(transfer_error(q, dns::rcode::REFUSED));
       counters->refused_transfers.fetch_add(1, std::memory_order_relaxed);
-      log(fmt::format("refused a zone transfer to {}", peer.to_string()));
+      std::string asked;
+      dns::append_name_text(q.qname(), asked);
+      log(fmt::format("refused a zone transfer of {} to {}: not in allow_transfer", asked, peer.to_string()));
     } else if (zones.unavailable(q.qname(), zone)) {
       messages.push_back(transfer_error(q, dns::rcode::SERVFAIL));
     } else if (!zone || !dns::names_equal(zone->origin().wire(), q.qname())) {
@@ -445,15 +456,16 @@ struct DnsServer::Impl {
         } else if (response.form == IxfrForm::full) {
           form = "the whole zone (the journal cannot bridge the gap)";
         }
-        log(fmt::format("IXFR of {} to {}: serial {} → {} as {}, {} messages, {} ms", zone->origin().to_text(),
+        log(fmt::format("IXFR of {} to {}: serial {} → {} as {}, {} message{}, {} ms", zone->origin().to_text(),
                         peer.to_string(), *client, zone_serial(*zone), form, messages.size(),
+                        messages.size() == 1 ? "" : "s",
                         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
       }
     } else {
       messages = transfer_messages(*zone, q);
       counters->transfers.fetch_add(1, std::memory_order_relaxed);
-      log(fmt::format("AXFR of {} to {}: serial {} in {} messages, {} ms", zone->origin().to_text(), peer.to_string(),
-                      zone_serial(*zone), messages.size(),
+      log(fmt::format("AXFR of {} to {}: serial {} in {} message{}, {} ms", zone->origin().to_text(),
+                      peer.to_string(), zone_serial(*zone), messages.size(), messages.size() == 1 ? "" : "s",
                       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
     }
     for (const auto& m : messages) {
@@ -701,9 +713,16 @@ core::Result<void> DnsServer::start() {
     }
     impl_->workers.push_back(std::move(w));
   }
-  std::size_t zone_count = impl_->sources.size();
-  log(fmt::format("{} zone{} loaded in {} ms; listening on {} address{} with {} worker{}", zone_count,
-                  zone_count == 1 ? "" : "s",
+  // A secondary with no copy yet has nothing loaded: it waits for its first transfer.
+  std::size_t waiting = 0;
+  for (const auto& [key, zone] : impl_->secondary_zones)
+    if (!zone) ++waiting;
+  const std::size_t zone_count = impl_->sources.size() - waiting;
+  const std::string waiting_text =
+      waiting == 0 ? std::string()
+                   : fmt::format(" ({} secondary zone{} waiting for a first transfer)", waiting, waiting == 1 ? "" : "s");
+  log(fmt::format("{} zone{} loaded{} in {} ms; listening on {} address{} with {} worker{}", zone_count,
+                  zone_count == 1 ? "" : "s", waiting_text,
                   std::chrono::duration_cast<std::chrono::milliseconds>(loaded - started).count(),
                   o.listen.size(), o.listen.size() == 1 ? "" : "es", o.workers, o.workers == 1 ? "" : "s"));
   return {};

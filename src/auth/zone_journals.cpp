@@ -76,12 +76,13 @@ void ZoneJournals::record(const Zone& before, const Zone& after, std::vector<Zon
     }
     if (!written) log_(written.error().message);
   }
-  log_(fmt::format("journal of {}: serial {} → {}, {} records changed ({} ms); {} changes kept",
-                   after.origin().to_text(), from, to, records,
+  const std::size_t kept = state.journal.changes().size();
+  log_(fmt::format("journal of {}: serial {} → {}, {} record{} changed ({} ms); {} change{} kept",
+                   after.origin().to_text(), from, to, records, records == 1 ? "" : "s",
                    std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::steady_clock::now() - started)
                        .count(),
-                   state.journal.changes().size()));
+                   kept, kept == 1 ? "" : "s"));
 }
 
 IxfrResponse ZoneJournals::ixfr(const Zone& zone, const Query& q, std::uint32_t client_serial,

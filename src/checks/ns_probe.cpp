@@ -123,6 +123,21 @@ asio::awaitable<void> ask_server(const dns::Name& zone, ServerAnswer* out,
   }
 }
 
+// The A and AAAA records of `name` as the authoritative server at `server` has them; `out` is
+// left alone when it has none (the name may live in another zone).
+asio::awaitable<void> zone_addresses(std::string server, dns::Name name,
+                                     std::vector<std::string>* out, const ProbeOptions& options) {
+  std::vector<std::string> found;
+  for (const std::uint16_t type : {dns::rrtype::A, dns::rrtype::AAAA}) {
+    auto reply = co_await ask(server, name, type, options);
+    if (!reply || !reply->reply.header.aa) continue;
+    each_rr(reply->reply.answer, name, type, [&](const dns::Record& r) {
+      if (auto a = routing::address_from_rdata(r.type, r.rdata)) found.push_back(a->to_text());
+    });
+  }
+  if (!found.empty()) *out = std::move(found);
+}
+
 asio::awaitable<void> resolve_into(resolver::Resolver* resolver, dns::Name name, std::uint16_t type,
                                    resolver::Resolution* out) {
   *out = co_await resolver->resolve(std::move(name), type);
@@ -251,6 +266,35 @@ asio::awaitable<NameServerFacts> probe_nameservers(resolver::Resolver& resolver,
         tasks.push_back(ask_server(zone, &s.answers[i], options));
       }
     }
+    co_await run_parallel(std::move(tasks));
+  }
+  // In-zone servers: the zone's own A/AAAA records, asked of an authoritative server (a
+  // resolver may answer from the glue it cached, RFC 2181 §5.4.1), then any address new to us
+  // asked like the others.
+  std::string authority;
+  for (const auto& [name, s] : servers)
+    for (const auto& a : s.answers)
+      if (a.authoritative && authority.empty()) authority = a.address;
+  if (!authority.empty()) {
+    std::vector<asio::awaitable<void>> tasks;
+    for (auto& [name, s] : servers) {
+      auto n = dns::Name::from_text(name);
+      if (!n || !n->is_subdomain_of(zone)) continue;
+      tasks.push_back(zone_addresses(authority, *n, &s.addresses, options));
+    }
+    co_await run_parallel(std::move(tasks));
+    tasks.clear();
+    for (auto& [name, s] : servers)
+      for (const auto& address : s.addresses) {
+        const bool asked = std::any_of(s.answers.begin(), s.answers.end(),
+                                       [&](const ServerAnswer& a) { return a.address == address; });
+        if (asked) continue;
+        s.answers.push_back(ServerAnswer{});
+        s.answers.back().address = address;
+      }
+    for (auto& [name, s] : servers)
+      for (auto& a : s.answers)
+        if (!a.reachable && a.error.empty()) tasks.push_back(ask_server(zone, &a, options));
     co_await run_parallel(std::move(tasks));
   }
   for (auto& [name, s] : servers) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/resolver_options.hpp"
+#include "cli/usage.hpp"
 
 namespace mxkit::cli {
 
@@ -132,6 +133,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       ->add_option("--timeout", args->resolver.timeout_ms,
                    "Milliseconds to wait for each reply (default 1500)")
       ->check(CLI::Range(1, 600000));
+  set_usage_exit_code(*check, checks::kExitCouldNotRun);  // a usage error: the check did not run
   check->callback([args, &exit_code] { exit_code = run_check(*args); });
 }
 

@@ -152,8 +152,10 @@ std::vector<std::string> Internet::command(const std::string& role) const {
     // Resolves from the demo's root, connects to every MX on the demo's SMTP port, and retries
     // a deferred message after a second rather than minutes.
     for (const auto& a : resolving()) argv.push_back(a);
+    // Its log shows each outgoing SMTP dialogue, which the failover step prints.
     for (const auto& a : {std::string("--smtp-port"), std::to_string(smtp_port_),
-                          std::string("--retry-base"), std::string("1s")})
+                          std::string("--retry-base"), std::string("1s"),
+                          std::string("--log-smtp-transcript")})
       argv.push_back(a);
   }
   return argv;

@@ -1,17 +1,16 @@
-// `mxkit dig`: reads dig's command line, sends the query through resolver::exchange (or, for
-// +trace, resolves from the roots with the iterative resolver) and prints what dig prints.
+// `mxkit dig`: reads dig's command line into a DigRequest and finds the servers to ask; the
+// query, the zone transfer and +trace run in dig_run.cpp.
 #include "cli/dig_command.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -20,46 +19,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "cli/dig_output.hpp"
-#include "cli/resolver_options.hpp"
-#include "dns/name.hpp"
-#include "dns/rrtype.hpp"
+#include "cli/dig_request.hpp"
+#include "cli/usage.hpp"
 #include "resolver/address.hpp"
-#include "resolver/resolver.hpp"
-#include "resolver/transport.hpp"
 
 namespace mxkit::cli {
 
+namespace dig {
+
 namespace {
-
-// dig's exit statuses: 1 for a bad command line, 9 when no server replied, 10 for an
-// internal error such as an unusable server address.
-constexpr int kExitUsage = 1, kExitNoReply = 9, kExitInternal = 10;
-
-struct DigArguments {
-  std::vector<std::string> words;  // @SERVER, NAME, TYPE, CLASS and +options, in order
-  std::uint16_t port = 0;          // -p
-  std::string type;                // -t
-  std::string cls;                 // -c
-  std::string reverse;             // -x ADDRESS
-  std::string name;                // -q
-  ResolverOptions resolver;
-};
-
-// The query and how to show its answer, once the command line is understood.
-struct DigRequest {
-  std::optional<std::string> server;  // @SERVER
-  dns::Name name;
-  std::uint16_t type = dns::rrtype::A;
-  std::uint16_t cls = dns::rrclass::IN;
-  bool short_form = false, tcp = false, recurse = true, trace = false, json = false, dnssec = false;
-  bool edns = true, adflag = true, cdflag = false, cmd = true;
-  std::uint16_t bufsize = 1232;
-  std::optional<unsigned> timeout_s;
-  unsigned tries = 3;
-  dig::Display display;
-  std::string args_text;  // the arguments as the banner repeats them
-};
 
 std::optional<unsigned> parse_unsigned(std::string_view text, unsigned max) {
   unsigned value = 0;
@@ -90,21 +58,34 @@ core::Result<void> apply_plus_option(std::string_view word, DigRequest& r) {
     if (!n) return core::fail(fmt::format("{}: {} is not a number from 0 to {}", word, value, max));
     return *n;
   };
-  const std::map<std::string_view, bool*> flags = {
-      {"short", &r.short_form}, {"tcp", &r.tcp},         {"vc", &r.tcp},
-      {"rec", &r.recurse},      {"recurse", &r.recurse}, {"trace", &r.trace},
-      {"json", &r.json},        {"dnssec", &r.dnssec},   {"adflag", &r.adflag},
-      {"cdflag", &r.cdflag},    {"cmd", &r.cmd},         {"comments", &r.display.comments},
-      {"question", &r.display.question}, {"answer", &r.display.answer},
-      {"authority", &r.display.authority}, {"additional", &r.display.additional},
-      {"stats", &r.display.stats}};
+  const std::map<std::string_view, bool*> flags = {{"short", &r.short_form},
+                                                   {"tcp", &r.tcp},
+                                                   {"vc", &r.tcp},
+                                                   {"rec", &r.recurse},
+                                                   {"recurse", &r.recurse},
+                                                   {"trace", &r.trace},
+                                                   {"json", &r.json},
+                                                   {"dnssec", &r.dnssec},
+                                                   {"adflag", &r.adflag},
+                                                   {"cdflag", &r.cdflag},
+                                                   {"cmd", &r.cmd},
+                                                   {"comments", &r.display.comments},
+                                                   {"question", &r.display.question},
+                                                   {"answer", &r.display.answer},
+                                                   {"authority", &r.display.authority},
+                                                   {"additional", &r.display.additional},
+                                                   {"stats", &r.display.stats},
+                                                   {"multi", &r.display.multiline},
+                                                   {"multiline", &r.display.multiline},
+                                                   {"nsid", &r.nsid}};
   if (auto flag = flags.find(text); flag != flags.end() && !has_value) {
     *flag->second = on;
     return {};
   }
   if (text == "all" && !has_value) {
     r.cmd = on;
-    r.display = {on, on, on, on, on, on};
+    const bool multiline = r.display.multiline;
+    r.display = {on, on, on, on, on, on, multiline};
     return {};
   }
   if (text == "cookie" || text == "ttlid" || text == "identify") return {};  // accepted, no effect
@@ -154,19 +135,112 @@ core::Result<std::string> reverse_name(const std::string& text) {
   return name + "ip6.arpa.";
 }
 
+// "IXFR=2026112701" (any case), as dig writes an incremental transfer from a serial.
+std::optional<std::uint32_t> ixfr_serial(std::string_view word) {
+  if (word.size() < 6) return std::nullopt;
+  std::string head(word.substr(0, 5));
+  for (char& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (head != "IXFR=") return std::nullopt;
+  std::uint32_t serial = 0;
+  const auto number = word.substr(5);
+  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), serial);
+  if (ec != std::errc() || ptr != number.data() + number.size()) return std::nullopt;
+  return serial;
+}
+
+// -b ADDRESS[#PORT], as dig writes it.
+core::Result<void> read_source(const std::string& text, DigRequest& r) {
+  std::string address = text;
+  if (const auto hash = text.find('#'); hash != std::string::npos) {
+    address = text.substr(0, hash);
+    auto port = parse_unsigned(std::string_view(text).substr(hash + 1), 65535);
+    if (!port)
+      return core::fail(fmt::format("-b {}: the port after # must be a number up to 65535", text));
+    r.source_port = static_cast<std::uint16_t>(*port);
+  }
+  std::error_code ec;
+  r.source = asio::ip::make_address(address, ec);
+  if (ec) return core::fail(fmt::format("-b {}: not an IP address", text));
+  return {};
+}
+
+template <class T>
+T run_to_end(asio::io_context& io, asio::awaitable<T> task) {
+  std::optional<T> result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
+    failure = e;
+    if (!e) result.emplace(std::move(value));
+  });
+  io.run();
+  io.restart();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
+
+// @NAME: its addresses, as the resolver finds them (stub through --resolver or resolv.conf,
+// iterative with --root-hints), IPv4 first as dig lists them; -4/-6 ask for one family only.
+core::Result<std::vector<asio::ip::address>> resolve_server_name(const std::string& text,
+                                                                 const DigRequest& r,
+                                                                 const DigArguments& a) {
+  std::string absolute = text;
+  if (absolute.back() != '.') absolute.push_back('.');
+  auto name = dns::Name::from_text(absolute);
+  if (!name) return core::fail(fmt::format("couldn't get address for '{}': not found", text));
+  auto config = make_resolver_config(a.resolver);
+  if (!config)
+    return core::fail(
+        fmt::format("couldn't get address for '{}': {}", text, config.error().message));
+  asio::io_context io;
+  resolver::Resolver resolver(io.get_executor(), *config);
+  std::vector<asio::ip::address> found;
+  std::vector<std::uint16_t> types;
+  if (!r.only_v6) types.push_back(dns::rrtype::A);
+  if (!r.only_v4) types.push_back(dns::rrtype::AAAA);
+  for (auto type : types) {
+    const auto resolution = run_to_end(io, resolver.resolve(*name, type));
+    for (const auto& record : resolution.records)
+      if (auto address = resolver::address_from_rdata(record.type, record.rdata))
+        found.push_back(*address);
+  }
+  if (found.empty())
+    return core::fail(fmt::format("couldn't get address for '{}': not found", text));
+  return found;
+}
+
+bool family_allowed(const asio::ip::address& address, const DigRequest& r) {
+  if (r.only_v4 && !address.is_v4()) return false;
+  if (r.only_v6 && !address.is_v6()) return false;
+  if (r.source && r.source->is_v4() != address.is_v4()) return false;  // -b sets the family
+  return true;
+}
+
+}  // namespace
+
 core::Result<DigRequest> make_request(const DigArguments& a) {
   DigRequest r;
   std::optional<std::string> name_text;
   std::optional<std::uint16_t> type, cls;
   std::vector<std::string> shown;  // for the banner: @SERVER first, then the rest as given
+  if (a.ipv4 && a.ipv6) return core::fail("-4 and -6: give one of them");
+  r.only_v4 = a.ipv4;
+  r.only_v6 = a.ipv6;
+  if (!a.source.empty())
+    if (auto read = read_source(a.source, r); !read) return tl::unexpected(read.error());
   for (const auto& word : a.words) {
     if (word.starts_with("@")) {
-      if (word.size() == 1) return core::fail("@ needs a server address");
+      if (word.size() == 1) return core::fail("@ needs a server address or name");
       r.server = word.substr(1);
       continue;
     }
     if (word.starts_with("+")) {
-      if (auto applied = apply_plus_option(word, r); !applied) return tl::unexpected(applied.error());
+      if (auto applied = apply_plus_option(word, r); !applied)
+        return tl::unexpected(applied.error());
+      continue;
+    }
+    if (auto serial = ixfr_serial(word); serial && !type) {
+      type = dns::rrtype::IXFR;
+      r.ixfr_serial = serial;
       continue;
     }
     // As dig reads them: a type mnemonic is the type, a class mnemonic the class, anything
@@ -179,12 +253,18 @@ core::Result<DigRequest> make_request(const DigArguments& a) {
       cls = dns::class_from_text(word);
       continue;
     }
-    if (name_text) return core::fail(fmt::format("more than one name: {} and {}", *name_text, word));
+    if (name_text)
+      return core::fail(fmt::format("more than one name: {} and {}", *name_text, word));
     name_text = word;
   }
   if (!a.type.empty()) {
-    type = dns::type_from_text(a.type);
-    if (!type) return core::fail(fmt::format("-t {}: not a record type", a.type));
+    if (auto serial = ixfr_serial(a.type)) {
+      type = dns::rrtype::IXFR;
+      r.ixfr_serial = serial;
+    } else {
+      type = dns::type_from_text(a.type);
+      if (!type) return core::fail(fmt::format("-t {}: not a record type", a.type));
+    }
   }
   if (!a.cls.empty()) {
     cls = dns::class_from_text(a.cls);
@@ -209,6 +289,14 @@ core::Result<DigRequest> make_request(const DigArguments& a) {
   r.name = *name;
   r.type = type.value_or(dns::rrtype::A);
   r.cls = cls.value_or(dns::rrclass::IN);
+  if (r.type == dns::rrtype::IXFR && !r.ixfr_serial)
+    return core::fail("IXFR needs the serial to start from: write IXFR=SERIAL");
+  if (r.trace && (r.type == dns::rrtype::AXFR || r.type == dns::rrtype::IXFR))
+    return core::fail(
+        "+trace follows referrals to one answer; a zone transfer has none: drop +trace");
+  // The iterative resolver behind +trace chooses its own sockets and families.
+  if (r.trace && (r.source || r.only_v4 || r.only_v6))
+    return core::fail("+trace does not take -b, -4 or -6 (the query without +trace does)");
   if (r.server) shown.push_back(fmt::format("@{}", *r.server));
   if (a.port != 0) shown.push_back(fmt::format("-p {}", a.port));
   for (const auto& word : a.words)
@@ -233,86 +321,61 @@ dns::Message make_query(const DigRequest& r) {
     dns::Edns edns;
     edns.udp_payload_size = r.bufsize;
     edns.do_bit = r.dnssec;
+    // RFC 5001 §2.1: the requester sends the NSID option empty.
+    if (r.nsid) edns.options.push_back({dns::edns_option::NSID, {}});
     query.edns = edns;
+  }
+  if (r.type == dns::rrtype::IXFR && r.ixfr_serial) {
+    // RFC 1995 §3: the client's SOA in the authority section; only its serial matters, so the
+    // names are the root and the timers zero, as dig sends them.
+    dns::Record soa;
+    soa.owner = r.name;
+    soa.type = dns::rrtype::SOA;
+    soa.cls = r.cls;
+    soa.rdata = {0, 0};
+    for (int shift = 24; shift >= 0; shift -= 8)
+      soa.rdata.push_back(static_cast<std::uint8_t>(*r.ixfr_serial >> shift));
+    soa.rdata.resize(soa.rdata.size() + 16, 0);
+    query.authority.push_back(std::move(soa));
   }
   return query;
 }
 
-// Runs one awaitable to completion on `io`.
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> task) {
-  std::optional<T> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) result.emplace(std::move(value));
-  });
-  io.run();
-  io.restart();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
-}
-
-std::string address_text(const asio::ip::address& address) { return address.to_string(); }
-
-// One query, tried `tries` rounds over `servers`: the first reply, or none. Each failed attempt
-// prints dig's communications error line as it happens.
-std::optional<resolver::Exchange> ask(asio::io_context& io, const std::vector<resolver::ServerAddress>& servers,
-                                      const dns::Message& query, const DigRequest& r,
-                                      std::chrono::milliseconds timeout, resolver::ServerAddress& answered,
-                                      std::FILE* errors) {
-  resolver::ExchangeOptions options;
-  options.timeout = timeout;
-  options.tcp_only = r.tcp;
-  for (unsigned attempt = 0; attempt < r.tries; ++attempt) {
-    for (const auto& server : servers) {
-      auto result = run(io, resolver::exchange(io.get_executor(), server, query, options));
-      if (result) {
-        answered = server;
-        return std::move(*result);
-      }
-      const std::string address = address_text(server.address);
-      const auto& error = result.error();
-      // dig's words for the two common failures; anything else as the transport said it.
-      std::string reason = error.message;
-      if (error.failure == resolver::ExchangeFailure::Timeout) reason = "timed out";
-      if (error.failure == resolver::ExchangeFailure::Unreachable && error.message.find("refused") != std::string::npos)
-        reason = "connection refused";
-      if (r.tcp && error.failure == resolver::ExchangeFailure::Unreachable) {
-        std::string name = r.name.to_text();
-        if (name.size() > 1) name.pop_back();
-        std::fprintf(errors, ";; Connection to %s#%u(%s) for %s failed: %s.\n", address.c_str(), server.port,
-                     address.c_str(), name.c_str(), reason.c_str());
-      } else {
-        std::fputs(dig::communications_error(address, server.port, reason).c_str(), errors);
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-dig::ReplyInfo reply_info(const resolver::Exchange& reply, const resolver::ServerAddress& server) {
-  return {address_text(server.address), server.port, reply.over_tcp, reply.elapsed, reply.wire.size(),
-          std::time(nullptr)};
-}
-
-// The servers to ask without +trace: @SERVER, else --resolver, else /etc/resolv.conf; -p, then
-// --dns-port, set the port where the server text gives none.
-core::Result<std::vector<resolver::ServerAddress>> stub_servers(const DigRequest& r, const DigArguments& a) {
-  const std::uint16_t port = a.port != 0 ? a.port : a.resolver.dns_port != 0 ? a.resolver.dns_port : 53;
+core::Result<std::vector<resolver::ServerAddress>> stub_servers(const DigRequest& r,
+                                                                const DigArguments& a) {
+  const std::uint16_t port = a.port != 0                ? a.port
+                             : a.resolver.dns_port != 0 ? a.resolver.dns_port
+                                                        : 53;
+  std::vector<resolver::ServerAddress> servers;
   if (r.server) {
-    auto server = resolver::parse_server_address(*r.server, port);
-    if (!server) return core::fail(fmt::format("couldn't get address for '{}': {}", *r.server, server.error().message));
-    return std::vector<resolver::ServerAddress>{*server};
+    if (auto server = resolver::parse_server_address(*r.server, port)) {
+      servers.push_back(*server);
+    } else {
+      // Not an address: a host name, resolved as dig resolves it.
+      auto addresses = resolve_server_name(*r.server, r, a);
+      if (!addresses) return tl::unexpected(addresses.error());
+      for (const auto& address : *addresses) servers.push_back({address, port});
+    }
+  } else {
+    ResolverOptions stub = a.resolver;
+    stub.root_hints.clear();
+    auto config = make_resolver_config(stub);
+    if (!config) return tl::unexpected(config.error());
+    if (a.port != 0)
+      for (auto& s : config->servers) s.port = a.port;
+    servers = std::move(config->servers);
   }
-  ResolverOptions stub = a.resolver;
-  stub.root_hints.clear();
-  auto config = make_resolver_config(stub);
-  if (!config) return tl::unexpected(config.error());
-  if (a.port != 0)
-    for (auto& s : config->servers) s.port = a.port;
-  if (config->servers.empty()) return core::fail("no name server to ask (--resolver, /etc/resolv.conf)");
-  return config->servers;
+  std::erase_if(servers,
+                [&](const resolver::ServerAddress& s) { return !family_allowed(s.address, r); });
+  if (servers.empty()) {
+    const char* family = r.only_v6 || (r.source && r.source->is_v6()) ? "IPv6" : "IPv4";
+    if (r.server)
+      return core::fail(
+          fmt::format("couldn't get address for '{}': no {} address", *r.server, family));
+    return core::fail(
+        fmt::format("no {} name server to ask (--resolver, /etc/resolv.conf)", family));
+  }
+  return servers;
 }
 
 std::chrono::milliseconds query_timeout(const DigRequest& r, const DigArguments& a) {
@@ -321,129 +384,19 @@ std::chrono::milliseconds query_timeout(const DigRequest& r, const DigArguments&
   return std::chrono::seconds(5);  // dig's default
 }
 
-int run_query(const DigRequest& r, const DigArguments& a) {
-  auto servers = stub_servers(r, a);
-  if (!servers) {
-    std::fprintf(stderr, "mxkit dig: %s\n", servers.error().message.c_str());
-    return kExitInternal;
-  }
-  asio::io_context io;
-  resolver::ServerAddress answered;
-  // Errors go beside the output dig would print; with +json they go to stderr so stdout stays JSON.
-  std::FILE* errors = r.json ? stderr : stdout;
-  auto reply = ask(io, *servers, make_query(r), r, query_timeout(r, a), answered, errors);
-  if (!reply) {
-    if (!r.json) {
-      if (r.cmd) std::fputs(dig::banner(r.args_text, r.server.has_value()).c_str(), stdout);
-      std::fputs(";; no servers could be reached\n", stdout);
-    }
-    return kExitNoReply;
-  }
-  const dig::ReplyInfo info = reply_info(*reply, answered);
-  if (r.json) {
-    std::fputs(dig::json_text(reply->reply, reply->wire, info).c_str(), stdout);
-  } else if (r.short_form) {
-    std::fputs(dig::short_text(reply->reply).c_str(), stdout);
-  } else {
-    // dig reports the retry before its banner, as it happens.
-    if (reply->over_tcp && !r.tcp) std::fputs(";; Truncated, retrying in TCP mode.\n", stdout);
-    if (r.cmd) std::fputs(dig::banner(r.args_text, r.server.has_value()).c_str(), stdout);
-    std::fputs(dig::reply_text(reply->reply, info, r.display).c_str(), stdout);
-  }
-  return 0;
-}
-
-
-// Every address record in `records` names its owner: how +trace labels the servers it asked.
-void learn_names(const std::vector<dns::Record>& records, std::map<std::string, std::string>& names) {
-  for (const auto& record : records)
-    if (auto address = resolver::address_from_rdata(record.type, record.rdata))
-      names.emplace(address->to_string(), record.owner.to_text());
-}
-
-// +trace: from --root-hints, or, as dig does, from the root NS set the stub server gives; then
-// every referral down to the answer, each with the server that gave it.
-int run_trace(const DigRequest& r, const DigArguments& a) {
-  asio::io_context io;
-  std::map<std::string, std::string> names;
-  std::string out = r.cmd ? dig::banner(r.args_text, r.server.has_value()) : std::string();
-  resolver::ResolverConfig config;
-  const std::optional<std::uint16_t> port =
-      a.resolver.dns_port != 0 ? std::optional<std::uint16_t>(a.resolver.dns_port)
-                               : a.port != 0 ? std::optional<std::uint16_t>(a.port) : std::nullopt;
-  if (!a.resolver.root_hints.empty() && !r.server) {
-    auto made = make_resolver_config(a.resolver);
-    if (!made) {
-      std::fprintf(stderr, "mxkit dig: %s\n", made.error().message.c_str());
-      return kExitUsage;
-    }
-    config = std::move(*made);
-    config.port_override = port;
-    learn_names(config.root_hints, names);
-    for (const auto& record : config.root_hints)
-      if (record.type == dns::rrtype::NS && record.owner.is_root()) out += dig::record_line(record) + '\n';
-    out += fmt::format(";; Root servers from {}\n\n", a.resolver.root_hints);
-  } else {
-    auto servers = stub_servers(r, a);
-    if (!servers) {
-      std::fprintf(stderr, "mxkit dig: %s\n", servers.error().message.c_str());
-      return kExitInternal;
-    }
-    DigRequest roots = r;
-    roots.name = dns::Name();
-    roots.type = dns::rrtype::NS;
-    roots.cls = dns::rrclass::IN;
-    resolver::ServerAddress answered;
-    auto reply = ask(io, *servers, make_query(roots), roots, query_timeout(r, a), answered, stdout);
-    if (!reply) {
-      std::fputs(out.c_str(), stdout);
-      std::fputs(";; no servers could be reached\n", stdout);
-      return kExitNoReply;
-    }
-    const std::string address = address_text(answered.address);
-    for (const auto& record : reply->reply.answer) out += dig::record_line(record) + '\n';
-    out += fmt::format(";; Received {} bytes from {}({}) in {} ms\n\n", reply->wire.size(),
-                       dig::server_text(address, answered.port), address,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(reply->elapsed).count());
-    learn_names(reply->reply.additional, names);
-    config.mode = resolver::ResolverConfig::Mode::Iterative;
-    for (const auto& [ip, name] : names) {
-      std::error_code ec;
-      const auto parsed = asio::ip::make_address(ip, ec);
-      if (!ec) config.root_servers.push_back({parsed, 53});
-    }
-    if (config.root_servers.empty()) {
-      std::fputs(out.c_str(), stdout);
-      std::fputs(";; no root server addresses in the reply to \". NS\"\n", stdout);
-      return kExitNoReply;
-    }
-    config.port_override = port;
-    if (r.timeout_s || a.resolver.timeout_ms != 0) config.timeout = query_timeout(r, a);
-  }
-  if (r.timeout_s) config.timeout = std::chrono::seconds(*r.timeout_s);
-  config.trace = true;
-  config.edns_udp_size = r.bufsize;
-  resolver::Resolver resolver(io.get_executor(), config);
-  const resolver::Resolution resolution = run(io, resolver.resolve(r.name, r.type));
-  for (const auto& step : resolution.trace) {
-    learn_names(step.records, names);
-    out += dig::trace_step_text(step, names, !(step.qname == r.name && step.qtype == r.type));
-  }
-  const bool replied = resolution.status != resolver::Status::Timeout;
-  if (resolution.status == resolver::Status::ServFail || resolution.status == resolver::Status::Timeout)
-    out += fmt::format(";; {}: {}\n", resolver::status_name(resolution.status), resolution.detail);
-  std::fputs(out.c_str(), stdout);
-  return replied ? 0 : kExitNoReply;
-}
+namespace {
 
 int run_dig(const DigArguments& a) {
   auto request = make_request(a);
   if (!request) {
     std::fprintf(stderr, "mxkit dig: %s\n", request.error().message.c_str());
-    return kExitUsage;
+    return kExitBadCommandLine;
   }
   try {
-    return request->trace ? run_trace(*request, a) : run_query(*request, a);
+    if (request->trace) return run_trace(*request, a);
+    if (request->type == dns::rrtype::AXFR || request->type == dns::rrtype::IXFR)
+      return run_transfer(*request, a);
+    return run_query(*request, a);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mxkit dig: %s\n", e.what());
     return kExitInternal;
@@ -452,25 +405,44 @@ int run_dig(const DigArguments& a) {
 
 }  // namespace
 
+}  // namespace dig
+
 void add_dig_command(CLI::App& app, int& exit_code) {
-  auto a = std::make_shared<DigArguments>();
-  auto* dig = app.add_subcommand("dig", "Query a DNS server as dig does (+short, +tcp, +norec, +trace, +json, ...)");
-  dig->add_option("words", a->words, "[@SERVER] NAME [TYPE] [CLASS] [+[no]option[=value]]...");
-  dig->add_option("-p", a->port, "Port of the server (default 53)")->check(CLI::Range(1, 65535));
-  dig->add_option("-t", a->type, "Record type");
-  dig->add_option("-c", a->cls, "Class");
-  dig->add_option("-x", a->reverse, "Reverse lookup: the PTR record of this address");
-  dig->add_option("-q", a->name, "The name to ask for");
-  add_resolver_options(*dig, a->resolver);
-  dig->footer(
+  auto a = std::make_shared<dig::DigArguments>();
+  auto* command = app.add_subcommand(
+      "dig", "Query a DNS server as dig does (+short, +tcp, +norec, +trace, +json, AXFR, ...)");
+  command->add_option("words", a->words,
+                      "[@SERVER] NAME [TYPE|IXFR=SERIAL] [CLASS] [+[no]option[=value]]...");
+  command->add_option("-p", a->port, "Port of the server (default 53)")
+      ->check(CLI::Range(1, 65535));
+  command->add_option("-t", a->type, "Record type (or IXFR=SERIAL)");
+  command->add_option("-c", a->cls, "Class");
+  command->add_option("-x", a->reverse, "Reverse lookup: the PTR record of this address");
+  command->add_option("-q", a->name, "The name to ask for");
+  command->add_flag("-4", a->ipv4, "IPv4 only: servers and the server name's addresses");
+  command->add_flag("-6", a->ipv6, "IPv6 only: servers and the server name's addresses");
+  command->add_option("-b", a->source, "Send from this local address, ADDRESS[#PORT]");
+  add_resolver_options(*command, a->resolver);
+  // One timeout model, dig's: +timeout=S per attempt, +tries=N attempts (+retry=N: N + 1).
+  command->get_option("--timeout")
+      ->description(
+          "The +timeout setting in milliseconds: wait this long for each reply (default 5000; "
+          "1500 for each query of +trace)");
+  command->footer(
       "Options as dig takes them: +short +[no]tcp +[no]rec +trace +json +[no]dnssec +bufsize=N\n"
-      "+timeout=S (default 5; --timeout MS also sets it) +tries=N (default 3) +[no]edns +[no]adflag\n"
-      "+[no]cdflag +[no]cmd +[no]comments +[no]question +[no]answer +[no]authority +[no]additional\n"
-      "+[no]stats +[no]all. Without @SERVER: --resolver, else /etc/resolv.conf. +trace starts from\n"
-      "--root-hints, else from the root NS set the server gives.\n\n"
+      "+[no]edns +[no]adflag +[no]cdflag +[no]cmd +[no]comments +[no]question +[no]answer\n"
+      "+[no]authority +[no]additional +[no]stats +[no]all +[no]multi +[no]nsid.\n"
+      "Waiting: +timeout=S seconds for each reply (default 5; --timeout MS is the same setting in\n"
+      "milliseconds; +trace waits 1500 ms a query unless told) and +tries=N attempts per server\n"
+      "(default 3; +retry=N means N + 1 tries).\n\n"
+      "@SERVER is an address or a host name (resolved through --resolver, /etc/resolv.conf, or\n"
+      "--root-hints). Without @SERVER: --resolver, else /etc/resolv.conf. +trace starts from\n"
+      "--root-hints, else from the root NS set the server gives; +trace +json prints the steps as\n"
+      "JSON (docs/json.md). AXFR and IXFR=SERIAL go over TCP and print the whole transfer.\n\n"
       "Exit status: 0 on a reply (whatever its rcode), 1 for a bad command line, 9 when no server\n"
       "replied, 10 when the server address is unusable.");
-  dig->callback([a, &exit_code] { exit_code = run_dig(*a); });
+  set_usage_exit_code(*command, dig::kExitBadCommandLine);
+  command->callback([a, &exit_code] { exit_code = dig::run_dig(*a); });
 }
 
 }  // namespace mxkit::cli

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -69,7 +70,7 @@ void append_section(std::string& out, std::string_view title, const std::vector<
   if (!shown || records.empty()) return;
   if (display.comments) out += fmt::format(";; {} SECTION:\n", title);
   for (const auto& record : records) {
-    out += record_line(record);
+    out += record_line(record, display.multiline);
     out += '\n';
   }
   if (display.comments) out += "\n";
@@ -95,23 +96,6 @@ dns::Record opt_record(const dns::Message& message) {
   return opt;
 }
 
-nlohmann::ordered_json record_json(const dns::Record& record) {
-  nlohmann::ordered_json rr;
-  rr["NAME"] = name_text(record.owner);
-  rr["TYPE"] = record.type;
-  rr["TYPEname"] = dns::type_to_text(record.type);
-  rr["CLASS"] = record.cls;
-  rr["CLASSname"] = dns::class_to_text(record.cls);
-  rr["TTL"] = record.ttl;
-  // RFC 8427 §2.3 names the presentation-format member "rdata" + the type's mnemonic; a type
-  // known only by number, and OPT (which has no presentation form), get RDATAHEX alone.
-  const std::string_view mnemonic = dns::type_mnemonic(record.type);
-  if (!mnemonic.empty() && record.type != dns::rrtype::OPT)
-    rr[fmt::format("rdata{}", mnemonic)] = rdata_text(record);
-  rr["RDLENGTH"] = record.rdata.size();
-  rr["RDATAHEX"] = hex(record.rdata, true);
-  return rr;
-}
 
 nlohmann::ordered_json records_json(const std::vector<dns::Record>& records) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -144,7 +128,13 @@ std::string edns_option_line(const dns::EdnsOption& option) {
     case dns::edns_option::COOKIE:
       return fmt::format("; COOKIE: {}\n", hex(option.data, false));
     case dns::edns_option::NSID:
-      return fmt::format("; NSID: {} (\"{}\")\n", hex(option.data, false), printable(option.data));
+    {
+      // RFC 5001 §2.3: the server's identifier, opaque octets; dig shows each octet's hex
+      // apart, then the printable text.
+      std::string octets;
+      for (auto octet : option.data) octets += fmt::format("{}{:02x}", octets.empty() ? "" : " ", octet);
+      return fmt::format("; NSID: {} (\"{}\")\n", octets, printable(option.data));
+    }
     case dns::edns_option::EXTENDED_ERROR: {
       // RFC 8914 §2: INFO-CODE (2 octets) then UTF-8 EXTRA-TEXT.
       if (option.data.size() < 2) break;
@@ -162,6 +152,24 @@ std::string edns_option_line(const dns::EdnsOption& option) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json record_json(const dns::Record& record) {
+  nlohmann::ordered_json rr;
+  rr["NAME"] = name_text(record.owner);
+  rr["TYPE"] = record.type;
+  rr["TYPEname"] = dns::type_to_text(record.type);
+  rr["CLASS"] = record.cls;
+  rr["CLASSname"] = dns::class_to_text(record.cls);
+  rr["TTL"] = record.ttl;
+  // RFC 8427 §2.3 names the presentation-format member "rdata" + the type's mnemonic; a type
+  // known only by number, and OPT (which has no presentation form), get RDATAHEX alone.
+  const std::string_view mnemonic = dns::type_mnemonic(record.type);
+  if (!mnemonic.empty() && record.type != dns::rrtype::OPT)
+    rr[fmt::format("rdata{}", mnemonic)] = rdata_text(record);
+  rr["RDLENGTH"] = record.rdata.size();
+  rr["RDATAHEX"] = hex(record.rdata, true);
+  return rr;
+}
 
 std::string opcode_text(std::uint8_t opcode) {
   switch (opcode) {
@@ -185,7 +193,63 @@ std::string rcode_text(std::uint16_t rcode) {
   return fmt::format("RESERVED{}", rcode);
 }
 
-std::string record_line(const dns::Record& record) {
+std::string record_line(const dns::Record& record) { return record_line(record, false); }
+
+std::string duration_words(std::uint32_t seconds) {
+  static constexpr std::array<std::pair<std::uint32_t, std::string_view>, 5> kUnits = {
+      {{604800, "week"}, {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}}};
+  std::string out;
+  for (const auto& [size, unit] : kUnits) {
+    const std::uint32_t n = seconds / size;
+    seconds %= size;
+    if (n == 0) continue;
+    out += fmt::format("{}{} {}{}", out.empty() ? "" : " ", n, unit, n == 1 ? "" : "s");
+  }
+  return out.empty() ? "0 seconds" : out;
+}
+
+std::string xfr_size_line(std::size_t records, std::size_t messages, std::size_t bytes) {
+  return fmt::format(";; XFR size: {} records (messages {}, bytes {})\n", records, messages, bytes);
+}
+
+std::string record_line(const dns::Record& record, bool multiline) {
+  if (multiline) {
+    // BIND's multi-line style: the class follows the TTL, the rdata follows the type; an SOA's
+    // numbers go on lines of their own, indented to column 32, each with what it means
+    // (RFC 1035 §3.3.13).
+    std::string line;
+    std::size_t column = 0;
+    append_field(line, column, name_text(record.owner));
+    pad_to(line, column, kTtlColumn);
+    append_field(line, column, std::to_string(record.ttl));
+    pad_to(line, column, kTtlColumn);
+    append_field(line, column, dns::class_to_text(record.cls));
+    pad_to(line, column, kClassColumn);
+    append_field(line, column, dns::type_to_text(record.type));
+    pad_to(line, column, kClassColumn);
+    std::string rdata = rdata_text(record);
+    if (record.type != dns::rrtype::SOA) return line + rdata;
+    // "MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM": the last five are numbers.
+    std::vector<std::string_view> fields;
+    for (std::size_t at = 0; at < rdata.size();) {
+      const auto space = rdata.find(' ', at);
+      const auto end = space == std::string::npos ? rdata.size() : space;
+      fields.emplace_back(rdata.data() + at, end - at);
+      at = end + 1;
+    }
+    if (fields.size() != 7) return line + rdata;
+    const std::string indent(kClassColumn / kTabWidth, '\t');
+    line += fmt::format("{} {} (\n", fields[0], fields[1]);
+    line += fmt::format("{}{:<10} ; serial\n", indent, fields[2]);
+    static constexpr std::array<std::string_view, 4> kTimers = {"refresh", "retry", "expire", "minimum"};
+    for (std::size_t i = 0; i < kTimers.size(); ++i) {
+      const std::string_view field = fields[3 + i];
+      std::uint32_t value = 0;
+      std::from_chars(field.data(), field.data() + field.size(), value);
+      line += fmt::format("{}{:<10} ; {} ({})\n", indent, field, kTimers[i], duration_words(value));
+    }
+    return line + indent + ")";
+  }
   std::string line;
   std::size_t column = 0;
   append_field(line, column, name_text(record.owner));
@@ -197,6 +261,18 @@ std::string record_line(const dns::Record& record) {
   append_field(line, column, dns::type_to_text(record.type));
   pad_to(line, column, kRdataColumn);
   append_field(line, column, rdata_text(record));
+  return line;
+}
+
+std::string question_line(const dns::Question& question, bool multiline) {
+  if (!multiline) return question_line(question);
+  std::string line = ";";
+  std::size_t column = 0;
+  append_field(line, column, name_text(question.name));
+  pad_to(line, column, kTtlColumn);
+  append_field(line, column, dns::class_to_text(question.cls));
+  append_field(line, column, " ");
+  append_field(line, column, dns::type_to_text(question.type));
   return line;
 }
 
@@ -252,7 +328,7 @@ std::string reply_text(const dns::Message& message, const ReplyInfo& info, const
   if (display.question && !message.question.empty()) {
     if (display.comments) out += ";; QUESTION SECTION:\n";
     for (const auto& q : message.question) {
-      out += question_line(q);
+      out += question_line(q, display.multiline);
       out += '\n';
     }
     if (display.comments) out += "\n";
@@ -325,9 +401,10 @@ std::string json_text(const dns::Message& message, std::span<const std::uint8_t>
   return j.dump(2) + "\n";
 }
 
-std::string banner(std::string_view args, bool server_named) {
+std::string banner(std::string_view args, std::size_t servers_found) {
   std::string out = fmt::format("\n; <<>> mxkit dig 0.1.0 <<>> {}\n", args);
-  if (server_named) out += "; (1 server found)\n";
+  if (servers_found > 0)
+    out += fmt::format("; ({} server{} found)\n", servers_found, servers_found == 1 ? "" : "s");
   out += ";; global options: +cmd\n";
   return out;
 }

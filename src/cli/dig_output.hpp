@@ -6,10 +6,14 @@
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
 #include "dns/message.hpp"
 #include "resolver/resolution.hpp"
 
@@ -34,6 +38,7 @@ struct Display {
   bool authority = true;
   bool additional = true;
   bool stats = true;       // query time, server, when, message size
+  bool multiline = false;  // +multi: BIND's multi-line records (see record_line)
 };
 
 std::string opcode_text(std::uint8_t opcode);  // "QUERY", "NOTIFY", or the number
@@ -42,6 +47,19 @@ std::string rcode_text(std::uint16_t rcode);   // "NOERROR", "NXDOMAIN", "BADVER
 // One record as dig prints it: owner, TTL, class, type and rdata at dig's tab stops (columns
 // 24, 32, 40 and 48; a field that runs past its stop is followed by one space instead).
 std::string record_line(const dns::Record& record);
+// +multi, as BIND's multi-line style prints a record: TTL at column 24 and the class after it,
+// the type at 32, the rdata after one space; an SOA spreads its numbers over lines of their own
+// in parentheses, each with a comment ("; refresh (1 hour)"). Other types stay on one line.
+std::string record_line(const dns::Record& record, bool multiline);
+// +multi's question: the class at column 24, the type after one space.
+std::string question_line(const dns::Question& question, bool multiline);
+// A time in BIND's words for the SOA comments: "1 hour", "2 weeks", "1 day 2 hours", "0 seconds".
+std::string duration_words(std::uint32_t seconds);
+// The line after a zone transfer: ";; XFR size: 7 records (messages 1, bytes 213)".
+std::string xfr_size_line(std::size_t records, std::size_t messages, std::size_t bytes);
+
+// The RFC 8427 object of one record (as in json_text's sections).
+nlohmann::ordered_json record_json(const dns::Record& record);
 // ";example.test.<tabs>IN<tab>MX": a question has no TTL, so the class stops at column 32
 // (counted, as dig counts, from after the ';').
 std::string question_line(const dns::Question& question);
@@ -63,9 +81,9 @@ std::string short_text(const dns::Message& message);
 // messageOctetsHEX from the reply as received.
 std::string json_text(const dns::Message& message, std::span<const std::uint8_t> wire, const ReplyInfo& info);
 
-// "\n; <<>> mxkit dig 0.1.0 <<>> ARGS\n" then "; (1 server found)" when a server was named,
-// then ";; global options: +cmd".
-std::string banner(std::string_view args, bool server_named);
+// "\n; <<>> mxkit dig 0.1.0 <<>> ARGS\n" then "; (N server(s) found)" when a server was named
+// (N: its addresses), then ";; global options: +cmd".
+std::string banner(std::string_view args, std::size_t servers_found);
 
 // dig's ";; WHEN:" form in local time: "Fri Nov 27 09:38:07 UTC 2026".
 std::string when_text(std::time_t when);
@@ -83,5 +101,41 @@ std::string communications_error(std::string_view address, std::uint16_t port, s
 // " for NAME TYPE" when `name_question` is set.
 std::string trace_step_text(const resolver::TraceStep& step, const std::map<std::string, std::string>& names,
                             bool name_question = false);
+
+// Where a zone transfer's stream of records ends, as dig tells it (RFC 5936 §2.2, RFC 1995 §4):
+// it starts with the zone's SOA; an AXFR (or an IXFR answered in AXFR form) ends at the next SOA
+// with that serial; an IXFR answered with differences (its second record an SOA) carries the
+// new SOA once more, opening the last additions, and ends at the one after; an IXFR from a
+// serial not older than the server's is answered by the SOA alone.
+class XfrProgress {
+ public:
+  explicit XfrProgress(std::optional<std::uint32_t> ixfr_serial) : ixfr_serial_(ixfr_serial) {}
+  // Takes the next record; an error when the stream does not begin with an SOA.
+  core::Result<void> take(const dns::Record& record);
+  bool done() const { return done_; }
+  std::size_t records() const { return records_; }
+
+ private:
+  std::optional<std::uint32_t> ixfr_serial_;
+  std::uint32_t first_serial_ = 0;
+  std::size_t records_ = 0;
+  bool incremental_ = false, done_ = false;
+  int repeats_ = 0;  // SOAs with the first serial seen after the first record
+};
+
+// Where +trace started: the root NS set and where it came from ("root hints FILE", or the
+// server "IP#PORT" asked for ". NS").
+struct TraceStart {
+  std::string source;
+  std::vector<dns::Record> records;
+};
+
+// +trace +json (docs/json.md): the question, the root NS set and its source, then every step
+// with its server (address, port, name), the zone asked, the result ("referral to test.",
+// "answer", ...), the referral's zone, the rcode, the time, the size and the records; then the
+// resolution's status.
+std::string trace_json_text(const dns::Question& question, const TraceStart& start,
+                            const resolver::Resolution& resolution,
+                            const std::map<std::string, std::string>& names);
 
 }  // namespace mxkit::cli::dig

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/resolver_options.hpp"
+#include "core/ascii.hpp"
 #include "delivery/route_driver.hpp"
 #include "dns/name.hpp"
 #include "dns/rdata.hpp"
@@ -56,7 +57,14 @@ std::string record_line(const dns::Record& r) {
   return line;
 }
 
-nlohmann::json plan_json(const routing::DeliveryPlan& plan) {
+nlohmann::json remarks_json(const std::vector<routing::Remark>& remarks) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : remarks) list.push_back({{"code", r.code}, {"message", r.message}});
+  return list;
+}
+
+// `input` is the ADDRESS or DOMAIN as given; the plan's `domain` is its canonical form.
+nlohmann::json plan_json(const routing::DeliveryPlan& plan, const std::string& input) {
   using nlohmann::json;
   json targets = json::array();
   for (const auto& t : plan.targets) {
@@ -72,12 +80,21 @@ nlohmann::json plan_json(const routing::DeliveryPlan& plan) {
   json skipped = json::array();
   for (const auto& s : plan.skipped)
     skipped.push_back(
-        {{"exchange", s.exchange.to_text()}, {"preference", s.preference}, {"reason", s.reason}});
+        {{"exchange", s.exchange.to_text()}, {"preference", s.preference}, {"reason", s.reason}, {"code", s.code}});
   json steps = json::array();
   for (const auto& s : plan.steps) {
     json cnames = json::array(), records = json::array();
     for (const auto& r : s.result.cnames) cnames.push_back(record_line(r));
     for (const auto& r : s.result.records) records.push_back(record_line(r));
+    json path = json::array();
+    for (const auto& h : s.result.hops)
+      path.push_back({{"server", h.server},
+                      {"name", h.name.to_text()},
+                      {"type", dns::type_to_text(h.type)},
+                      {"zone", h.zone.empty() ? json(nullptr) : json(h.zone)},
+                      {"result", h.result},
+                      {"tcp", h.over_tcp},
+                      {"ms", h.ms > 0 ? json(h.ms) : json(nullptr)}});
     steps.push_back({{"name", s.request.name.to_text()},
                      {"type", dns::type_to_text(s.request.type)},
                      {"result", routing::lookup_status_name(s.result.status)},
@@ -88,17 +105,18 @@ nlohmann::json plan_json(const routing::DeliveryPlan& plan) {
                      {"cnames", cnames},
                      {"records", records},
                      {"detail", s.result.detail},
-                     {"path", s.result.path}});
+                     {"path", path}});
   }
-  return {{"domain", plan.domain.to_text()},
+  return {{"input", input},
+          {"domain", plan.domain.to_text()},
           {"canonical_domain", plan.canonical_domain.to_text()},
           {"outcome", routing::outcome_name(plan.outcome)},
           {"implicit_mx", plan.implicit_mx},
           {"targets", targets},
           {"skipped", skipped},
           {"steps", steps},
-          {"warnings", plan.warnings},
-          {"notes", plan.notes},
+          {"warnings", remarks_json(plan.warnings)},
+          {"notes", remarks_json(plan.notes)},
           {"status", plan.status ? json(plan.status->enhanced) : json(nullptr)},
           {"reply_code", plan.status ? json(plan.status->reply) : json(nullptr)},
           {"reason", plan.reason},
@@ -139,11 +157,11 @@ std::string plan_text(const routing::DeliveryPlan& plan) {
   }
   if (!plan.warnings.empty()) {
     out += "\nwarnings:\n";
-    for (const auto& w : plan.warnings) out += fmt::format("  {}\n", w);
+    for (const auto& w : plan.warnings) out += fmt::format("  {}\n", w.message);
   }
   if (!plan.notes.empty()) {
     out += "\nnotes:\n";
-    for (const auto& n : plan.notes) out += fmt::format("  {}\n", n);
+    for (const auto& n : plan.notes) out += fmt::format("  {}\n", n.message);
   }
   out += "\nlookups:\n";
   for (const auto& s : plan.steps) {
@@ -191,7 +209,8 @@ int run_route(const RouteArgs& args) {
                    domain_text.error().message.c_str());
       return kExitUsage;
     }
-    domains.push_back(*dns::Name::from_text(*domain_text));
+    // Names compare without case (RFC 4343); the plan carries the canonical, lower-case form.
+    domains.push_back(*dns::Name::from_text(core::ascii_lower(*domain_text)));
   }
   if (args.repeat < 1) {
     std::fprintf(stderr, "mxkit route: --repeat %u: give 1 or more\n", args.repeat);
@@ -244,14 +263,16 @@ int run_route(const RouteArgs& args) {
         pause.expires_after(std::chrono::milliseconds(args.interval_ms));
         co_await pause.async_wait(asio::use_awaitable);
       }
-      for (const auto& domain : domains) {
+      for (std::size_t d = 0; d < domains.size(); ++d) {
+        const dns::Name& domain = domains[d];
         const auto start = std::chrono::steady_clock::now();
         auto plan = co_await delivery::plan_once(resolver, domain, options, rng);
         planning += std::chrono::steady_clock::now() - start;
         status = plans++ == 0 ? exit_status(plan.outcome) : combined_status(status, exit_status(plan.outcome));
         std::string out;
         if (args.json) {
-          out = many ? plan_json(plan).dump() : plan_json(plan).dump(2);
+          const auto document = plan_json(plan, args.targets[d]);
+          out = many ? document.dump() : document.dump(2);
           out += '\n';
         } else {
           out = plan_text(plan);
@@ -276,8 +297,7 @@ int run_route(const RouteArgs& args) {
 }  // namespace
 
 nlohmann::json route_plan_json(const routing::DeliveryPlan& plan, const std::string& input) {
-  (void)input;
-  return plan_json(plan);
+  return plan_json(plan, input);
 }
 
 void add_route_command(CLI::App& app, int& exit_code) {

@@ -13,6 +13,7 @@
 #include <asio/signal_set.hpp>
 
 #include "auth/server.hpp"
+#include "cli/serve_check.hpp"
 #include "cli/serve_config.hpp"
 #include "cli/serve_mail.hpp"
 
@@ -35,12 +36,16 @@ struct ServeOptions {
   std::uint16_t max_udp_payload = 1232;
   MailOptions mail;
   bool mail_given = false;  // any SMTP option on the command line
+  bool check_config = false;  // --check-config: load and print, do not serve
 };
 
-// Runs the roles given until SIGINT or SIGTERM. With DNS, its server takes the signals (and
+// Runs the roles given until SIGINT or SIGTERM (or, with `check_only`, checks them and returns). With DNS, its server takes the signals (and
 // SIGHUP reloads the zones); the mail role alone waits for them here.
 int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns,
-          std::optional<MailOptions> mail) {
+          std::optional<MailOptions> mail, bool check_only) {
+  if (check_only)
+    return check_serve_config(dns ? &dns->first : nullptr, dns ? &dns->second : nullptr,
+                              mail ? &*mail : nullptr);
   std::unique_ptr<auth::DnsServer> dns_server;
   if (dns) {
     dns_server = std::make_unique<auth::DnsServer>(std::move(dns->first), std::move(dns->second));
@@ -89,28 +94,19 @@ int run_serve(const ServeOptions& o) {
     }
     std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns;
     if (config->has_dns) dns.emplace(std::move(config->dns), std::move(config->zones));
-    return serve(std::move(dns), std::move(config->mail));
+    return serve(std::move(dns), std::move(config->mail), o.check_config);
   }
   std::optional<MailOptions> mail;
   if (o.mail_given) {
-    // Checked before anything starts, so a typo never leaves a half-started server.
-    auto checked = make_smtp_options(o.mail);
-    if (checked) {
-      auto policy = make_policy_config(o.mail);
-      if (policy) {
-        auto made = mta::AcceptancePolicy::make(*policy);
-        if (!made) checked = tl::unexpected(made.error());
-      } else {
-        checked = tl::unexpected(policy.error());
-      }
-    }
-    if (!checked) {
+    // Checked before anything starts, so a typo never leaves a half-started server: a bad
+    // option is a usage error (2), whereas a failure at start (a port taken) is 1.
+    if (auto checked = check_mail_options(o.mail); !checked) {
       std::fprintf(stderr, "mxkit serve: %s\n", checked.error().message.c_str());
       return 2;
     }
     mail = o.mail;
     if (o.listen.empty() && o.zones.empty() && o.secondaries.empty())
-      return serve(std::nullopt, std::move(mail));
+      return serve(std::nullopt, std::move(mail), o.check_config);
   }
   if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
     std::fprintf(
@@ -208,7 +204,8 @@ int run_serve(const ServeOptions& o) {
   options.workers = o.workers;
   options.answer.rotate_addresses = o.rotate;
   options.answer.max_udp_payload = o.max_udp_payload;
-  return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail));
+  return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail),
+               o.check_config);
 }
 
 }  // namespace
@@ -218,8 +215,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto* serve =
       app.add_subcommand("serve", "Run the authoritative DNS server, the SMTP server, or both");
   serve->add_option("--config", o->config, "TOML configuration (docs/config.md)");
-  serve->add_option("--dns-listen", o->listen,
-                    "UDP and TCP address to answer on, ADDRESS:PORT (repeatable)");
+  serve->add_option("--dns-listen", o->listen, "UDP and TCP address to answer on, ADDRESS[:PORT] (repeatable; a bare address means port 53; IPv6 "
+                    "with a port as [::1]:5300)");
   serve->add_option("--zone", o->zones, "Zone to serve, ORIGIN=FILE (repeatable)");
   serve->add_option("--allow-transfer", o->allow_transfer,
                     "Address or prefix allowed to AXFR/IXFR the zones (repeatable; default: none)");
@@ -247,6 +244,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "Largest UDP response and the EDNS size offered (default 1232)")
       ->check(CLI::Range(512, 65535));
   add_mail_options(*serve, o->mail);
+  serve->add_flag("--check-config", o->check_config,
+                  "Read the options or --config, every zone and the SMTP settings, print what would "
+                  "be served, and exit: 0 when all is well, 1 otherwise");
   serve->callback([o, serve, &exit_code] {
     for (const char* name :
          {"--smtp-listen", "--hostname", "--spool", "--local-domain", "--mailbox", "--maildir-root",
@@ -254,6 +254,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
           "--max-recipients", "--max-connections", "--smtp-timeout", "--no-sender-check"})
       o->mail_given |= serve->count(name) > 0;
     exit_code = run_serve(*o);
+    // With --check-config any error means "not good": 1, as nsd-checkconf and postfix check exit.
+    if (o->check_config && exit_code != 0) exit_code = 1;
   });
 }
 

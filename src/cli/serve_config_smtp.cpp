@@ -52,7 +52,7 @@ core::Result<MailOptions> read_smtp_section(const std::filesystem::path& file,
                                 "smtp_port", "self", "routes", "relayhost", "retry_base",
                                 "retry_max", "queue_lifetime", "delay_warning", "connect_timeout",
                                 "greeting_timeout", "command_timeout", "data_init_timeout",
-                                "data_block_timeout", "data_end_timeout"});
+                                "data_block_timeout", "data_end_timeout", "log_smtp_transcript"});
       !r)
     return tl::unexpected(r.error());
   MailOptions o;
@@ -101,6 +101,12 @@ core::Result<MailOptions> read_smtp_section(const std::filesystem::path& file,
     if (const toml::node* n = smtp.get(key); n && !parse_duration(*target))
       return core::fail(fmt::format("{}: {} {}", where(file, *n), key,
                                     parse_duration(*target).error().message));
+  }
+  if (const toml::node* n = smtp.get("log_smtp_transcript")) {
+    if (!n->is_boolean())
+      return core::fail(
+          fmt::format("{}: log_smtp_transcript must be true or false", where(file, *n)));
+    o.delivery.log_transcript = *n->value<bool>();
   }
   if (const toml::node* n = smtp.get("check_sender_domain")) {
     if (!n->is_boolean())

@@ -54,6 +54,8 @@ void add_delivery_options(CLI::App& serve, DeliveryOptions& o) {
                    "Outgoing SMTP connect timeout (default 30s)");
   serve.add_option("--greeting-timeout", o.greeting_timeout,
                    "Wait for a server's 220 greeting (default 5m)");
+  serve.add_flag("--log-smtp-transcript", o.log_transcript,
+                 "Log every line of each outgoing SMTP dialogue (as Postfix's debug_peer_list)");
 }
 
 core::Result<queue::RetryPolicy> make_retry_policy(const DeliveryOptions& o) {
@@ -135,6 +137,7 @@ core::Result<std::unique_ptr<delivery::RemoteCourier>> make_remote_courier(
     c.routing.self_names.push_back(*name);
   }
   c.log_outcomes = false;  // the queue runner logs each recipient's result
+  c.log_transcript = o.log_transcript;
   c.log = std::move(log);
   options.seed = std::random_device{}();
   return std::make_unique<delivery::RemoteCourier>(std::move(options));

@@ -28,6 +28,7 @@ struct DeliveryOptions {
   // The other RFC 5321 §4.5.3.2 timeouts, TOML only.
   std::string command_timeout = "5m", data_init_timeout = "2m", data_block_timeout = "3m",
               data_end_timeout = "10m";
+  bool log_transcript = false;  // every line of outgoing SMTP dialogues in the log
 };
 
 // "250ms", "30s", "5m", "4h", "5d" (a bare number is seconds); errors name the text.

@@ -4,12 +4,15 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include "core/log.hpp"
 #include "delivery/control_server.hpp"
 #include "delivery/maildir.hpp"
 #include "delivery/queue_runner.hpp"
+#include "delivery/remote_courier.hpp"
+#include "net/tls.hpp"
 #include "queue/control.hpp"
 #include "queue/spool.hpp"
 
@@ -77,6 +80,45 @@ core::Result<mta::SmtpServerOptions> make_smtp_options(const MailOptions& o) {
     if (!resolver) return tl::unexpected(resolver.error());
     out.resolver = std::move(*resolver);
   }
+  return out;
+}
+
+core::Result<std::string> check_mail_options(const MailOptions& o) {
+  auto smtp = make_smtp_options(o);
+  if (!smtp) return tl::unexpected(smtp.error());
+  auto policy_config = make_policy_config(o);
+  if (!policy_config) return tl::unexpected(policy_config.error());
+  auto policy = mta::AcceptancePolicy::make(*policy_config);
+  if (!policy) return tl::unexpected(policy.error());
+  auto retry = make_retry_policy(o.delivery);
+  if (!retry) return tl::unexpected(retry.error());
+  if (!o.tls_cert.empty()) {
+    auto tls = net::make_server_tls_context(o.tls_cert, o.tls_key);
+    if (!tls) return tl::unexpected(tls.error());
+  }
+  // The courier is built (resolver, routes, relayhost checked) but never started.
+  auto remote = make_remote_courier(o.delivery, o.resolver, smtp->session.hostname, o.listen,
+                                    [](std::string_view) {});
+  if (!remote) return tl::unexpected(remote.error());
+
+  std::string out;
+  for (const auto& e : smtp->listen)
+    out += e.address.is_v6() ? fmt::format("smtp listen [{}]:{}\n", e.address.to_string(), e.port)
+                             : fmt::format("smtp listen {}:{}\n", e.address.to_string(), e.port);
+  std::string domains;
+  for (const auto& d : policy->local_domains())
+    domains += fmt::format("{}{}", domains.empty() ? "" : ", ", d);
+  out += fmt::format("smtp hostname {}; spool {}{}; TLS {}\n", smtp->session.hostname,
+                     o.spool.string(), std::filesystem::exists(o.spool) ? "" : " (created at start)",
+                     o.tls_cert.empty() ? "off" : "on (" + o.tls_cert.string() + ")");
+  out += fmt::format("local domains: {}; {} mailbox{}, {} alias{}; Maildirs under {}\n",
+                     domains.empty() ? "none" : domains, o.mailboxes.size(),
+                     o.mailboxes.size() == 1 ? "" : "es", o.aliases.size(),
+                     o.aliases.size() == 1 ? "" : "es",
+                     o.maildir_root.empty() ? "-" : o.maildir_root.string());
+  out += fmt::format("relaying for: {}\n",
+                     o.relay_from.empty() ? std::string("loopback (the default)")
+                                          : fmt::format("{}", fmt::join(o.relay_from, ", ")));
   return out;
 }
 

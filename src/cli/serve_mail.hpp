@@ -52,6 +52,10 @@ struct MailOptions {
 // option ("--mailbox x@y: y is not a local domain").
 core::Result<mta::SmtpServerOptions> make_smtp_options(const MailOptions& options);
 core::Result<mta::PolicyConfig> make_policy_config(const MailOptions& options);
+// For `serve --check-config`: every check `MailService::start` makes before it opens or binds
+// anything (TLS certificate and key loaded, resolver and routes built); on success, what the
+// mail role would do, as lines of text.
+core::Result<std::string> check_mail_options(const MailOptions& options);
 
 class MailService {
  public:

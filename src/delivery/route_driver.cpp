@@ -43,6 +43,8 @@ routing::LookupResult to_lookup_result(resolver::Resolution&& r) {
     if (step.elapsed.count() > 0)  // a reply came: how long it took
       line += fmt::format(" in {:.1f} ms", static_cast<double>(step.elapsed.count()) / 1000.0);
     out.path.push_back(std::move(line));
+    out.hops.push_back({step.server, step.qname, step.qtype, step.zone, step.outcome, step.over_tcp,
+                        static_cast<double>(step.elapsed.count()) / 1000.0});
   }
   if (!r.trace.empty()) {
     out.source = r.trace.back().server;

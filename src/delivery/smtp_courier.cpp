@@ -258,7 +258,14 @@ asio::awaitable<std::vector<RecipientOutcome>> SmtpCourier::deliver(DeliveryRequ
     t.content = request.content;
     t.body_8bit = request.body_8bit;
     t.smtputf8 = request.smtputf8;
+    // A new connection's transcript starts at its greeting; a reused one's at this MAIL.
+    const std::size_t transcript_from = reused ? connection->transcript().size() : 0;
     auto outcome = co_await connection->deliver(std::move(t));
+    if (s->options.log_transcript) {
+      const auto& lines = connection->transcript();
+      for (std::size_t i = transcript_from; i < lines.size(); ++i)
+        s->log(fmt::format("{}: {} {}", request.queue_id, relay, lines[i]));
+    }
     const auto& failure = outcome.failure;
     const bool before_data = failure && (failure->stage == "MAIL" || failure->stage == "RSET");
     if (reused && failure && !failure->reply && before_data) {

@@ -40,6 +40,9 @@ struct CourierOptions {
   std::uint32_t connection_reuse_limit = 100;  // transactions per connection
   std::function<void(std::string_view)> log;   // one line per attempt; stderr when unset
   bool log_outcomes = true;  // also one line per recipient's result (the runner may log them)
+  // Also every line of each outgoing SMTP dialogue ("ID: RELAY C: MAIL FROM:<a>", "... S: 250
+  // 2.1.0 Ok"; the content as "<message, N octets>"), as Postfix's debug_peer_list does.
+  bool log_transcript = false;
 };
 
 // What to deliver: the recipients of one message in one domain.

@@ -31,13 +31,14 @@ NetError socket_error(const std::error_code& ec, std::string_view what) {
 
 asio::awaitable<NetResult<std::vector<std::uint8_t>>> udp_exchange(
     asio::any_io_executor executor, asio::ip::udp::endpoint peer, std::vector<std::uint8_t> request,
-    std::chrono::milliseconds timeout, AcceptDatagram accept, std::size_t max_size) {
+    std::chrono::milliseconds timeout, AcceptDatagram accept, std::size_t max_size,
+    std::optional<asio::ip::udp::endpoint> source) {
   using Result = NetResult<std::vector<std::uint8_t>>;
   asio::ip::udp::socket socket(executor);
   std::error_code ec;
   socket.open(peer.protocol(), ec);
   // Port 0: the kernel picks a random ephemeral port for each new socket (RFC 5452 §9.2).
-  if (!ec) socket.bind(asio::ip::udp::endpoint(peer.protocol(), 0), ec);
+  if (!ec) socket.bind(source.value_or(asio::ip::udp::endpoint(peer.protocol(), 0)), ec);
   if (!ec) socket.connect(peer, ec);
   if (ec) co_return Result(tl::unexpect, socket_error(ec, "udp socket"));
   auto [send_ec, sent] = co_await socket.async_send(asio::buffer(request), as_tuple_awaitable);
@@ -63,7 +64,14 @@ asio::awaitable<NetResult<std::vector<std::uint8_t>>> udp_exchange(
 TcpConnection::TcpConnection(asio::any_io_executor executor) : socket_(std::move(executor)) {}
 
 asio::awaitable<NetResult<void>> TcpConnection::connect(asio::ip::tcp::endpoint peer,
-                                                        Deadline deadline) {
+                                                        Deadline deadline,
+                                                        std::optional<asio::ip::tcp::endpoint> source) {
+  if (source) {
+    std::error_code ec;
+    socket_.open(peer.protocol(), ec);
+    if (!ec) socket_.bind(*source, ec);
+    if (ec) co_return NetResult<void>(tl::unexpect, socket_error(ec, "tcp bind"));
+  }
   asio::steady_timer timer(socket_.get_executor());
   timer.expires_at(deadline);
   auto done = co_await (socket_.async_connect(peer, as_tuple_awaitable) ||

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,17 +41,21 @@ using AcceptDatagram = std::function<bool(std::span<const std::uint8_t>)>;
 // Sends `request` from a new UDP socket bound to a kernel-chosen port and connected to `peer`
 // (so the kernel drops datagrams from any other address, and an ICMP unreachable ends the wait
 // at once), then returns the first datagram `accept` takes, or Timeout when none came in time.
-// Datagrams longer than `max_size` are cut to it.
+// Datagrams longer than `max_size` are cut to it. `source`, when given, is the local address
+// (and port, 0 for any) to send from (dig -b).
 asio::awaitable<NetResult<std::vector<std::uint8_t>>> udp_exchange(
     asio::any_io_executor executor, asio::ip::udp::endpoint peer, std::vector<std::uint8_t> request,
-    std::chrono::milliseconds timeout, AcceptDatagram accept, std::size_t max_size = 65535);
+    std::chrono::milliseconds timeout, AcceptDatagram accept, std::size_t max_size = 65535,
+    std::optional<asio::ip::udp::endpoint> source = std::nullopt);
 
 // A TCP client connection: every operation ends by its deadline or fails with Timeout.
 class TcpConnection {
  public:
   explicit TcpConnection(asio::any_io_executor executor);
 
-  asio::awaitable<NetResult<void>> connect(asio::ip::tcp::endpoint peer, Deadline deadline);
+  // `source`, when given, is the local address (and port, 0 for any) to connect from.
+  asio::awaitable<NetResult<void>> connect(asio::ip::tcp::endpoint peer, Deadline deadline,
+                                           std::optional<asio::ip::tcp::endpoint> source = std::nullopt);
   asio::awaitable<NetResult<void>> write(std::span<const std::uint8_t> data, Deadline deadline);
   // Fills `out` completely; a connection closed before that is an error.
   asio::awaitable<NetResult<void>> read_exactly(std::span<std::uint8_t> out, Deadline deadline);

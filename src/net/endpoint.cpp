@@ -3,11 +3,37 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
 namespace mxkit::net {
+
+namespace {
+
+// "::1:5306" is a valid IPv6 address, but an operator who writes it almost always means ::1
+// port 5306: when the text before the last ':' is itself an address and the last group is
+// decimal, the error says how to write either meaning.
+std::optional<std::string> ambiguous_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || std::count(text.begin(), text.end(), ':') < 2)
+    return std::nullopt;
+  const auto port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  std::error_code ec;
+  const auto host = text.substr(0, colon);
+  asio::ip::make_address_v6(std::string(host), ec);
+  if (ec) return std::nullopt;
+  return fmt::format(
+      "\"{}\" is ambiguous: write IPv6 with a port as [{}]:{} (or [{}] for that address on the "
+      "default port)",
+      text, host, port, text);
+}
+
+}  // namespace
 
 core::Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port) {
   std::string_view host = text, port;
@@ -23,6 +49,8 @@ core::Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t defau
       port = rest.substr(1);
       port_given = true;
     }
+  } else if (auto ambiguous = ambiguous_port(text)) {
+    return core::fail(*ambiguous);
   } else if (std::count(text.begin(), text.end(), ':') == 1) {  // more than one: bare IPv6
     const auto colon = text.find(':');
     host = text.substr(0, colon);

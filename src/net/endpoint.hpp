@@ -16,6 +16,8 @@ struct Endpoint {
 };
 
 // A bare IPv6 address (more than one ':') has no port; one with a port is written in brackets.
+// A bare IPv6 address whose last group could be a port ("::1:5306") is refused as ambiguous,
+// the error showing both bracketed forms.
 // `default_port` when the text gives none. Errors quote the text: "bad port \"0\"".
 core::Result<Endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port);
 

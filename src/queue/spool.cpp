@@ -42,8 +42,15 @@ std::uint64_t parse_id(std::string_view id) {
 struct Spool::Impl {
   fs::path dir;
   fs::path queue;
+  fs::path free_dir;  // SPOOL/free: files of finished messages, kept for reuse
   SpoolOptions options;
   int queue_fd = -1;
+
+  // Recycled files (names in free_dir). Creating an inode right after deleting thousands costs
+  // ext4 a walk over the recently deleted ones (find_inode_bit → recently_deleted) that was
+  // most of the kernel time at a few thousand messages a second; reusing a file costs a rename.
+  std::mutex free_mutex;
+  std::vector<std::string> free_files;
 
   std::mutex id_mutex;
   std::uint64_t last_id = 0;
@@ -82,13 +89,52 @@ struct Spool::Impl {
   void commit_loop();
   void sync_loop();
   core::Result<void> write_new(const Job& job);
+  int open_new(const fs::path& path);
+  void retire(const fs::path& path, const std::string& name);
   void recover();
+  void recover_free();
   void save_id_floor();
 };
 
+// The file for a new message: a recycled one renamed into queue/ and emptied, or a new one.
+// The rename needs no fsync of its own: the batch's directory fsync makes the new name
+// durable with the content, and until then a crash leaves a file recovery treats as free
+// (empty, cut before its commit record, or the finished message it held before).
+int Spool::Impl::open_new(const fs::path& path) {
+  for (;;) {
+    std::string name;
+    {
+      std::lock_guard lock(free_mutex);
+      if (free_files.empty()) break;
+      name = std::move(free_files.back());
+      free_files.pop_back();
+    }
+    if (::rename((free_dir / name).c_str(), path.c_str()) != 0) continue;  // gone: the next
+    int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd >= 0) return fd;
+    ::unlink(path.c_str());
+  }
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
+// A finished message's file (its last state record already durable) goes to free/ for reuse,
+// up to SpoolOptions::max_free_files; past that it is unlinked. Neither needs an fsync: after
+// a crash the file is found finished in queue/ and retired again.
+void Spool::Impl::retire(const fs::path& path, const std::string& name) {
+  {
+    std::lock_guard lock(free_mutex);
+    if (free_files.size() < options.max_free_files &&
+        ::rename(path.c_str(), (free_dir / name).c_str()) == 0) {
+      free_files.push_back(name);
+      return;
+    }
+  }
+  ::unlink(path.c_str());
+}
+
 core::Result<void> Spool::Impl::write_new(const Job& job) {
   fs::path path = queue / job.message.id;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int fd = open_new(path);
   if (fd < 0) return core::fail(fmt::format("{}: {}", path.string(), spool_io::errno_text(errno)));
   std::string bytes = spool_file::encode_new(job.message, job.content);
   if (!spool_io::write_all(fd, bytes) || ::fdatasync(fd) != 0) {
@@ -177,8 +223,16 @@ void Spool::Impl::recover() {
     }
     auto decoded = spool_file::decode(*data);
     if (!decoded && decoded.error().kind == spool_file::DecodeError::Incomplete) {
-      // Cut before its commit record: the write never finished, so no 250 was given.
-      ::unlink(path.c_str());
+      // Cut before its commit record (or empty: a recycled file taken but not yet written):
+      // the write never finished, so no 250 was given.
+      retire(path, name);
+      unlinked = true;
+      continue;
+    }
+    if (decoded && decoded->message.id != name && decoded->message.removable()) {
+      // A recycled file renamed into queue/ for a new message whose write the crash lost: it
+      // still holds the finished message it held before.
+      retire(path, name);
       unlinked = true;
       continue;
     }
@@ -192,7 +246,7 @@ void Spool::Impl::recover() {
       continue;
     }
     if (decoded->message.removable()) {
-      ::unlink(path.c_str());  // finished before the crash; only its lazy unlink was lost
+      retire(path, name);  // finished before the crash; only its lazy retirement was lost
       unlinked = true;
       continue;
     }
@@ -206,6 +260,18 @@ void Spool::Impl::recover() {
     recovered.push_back(std::move(decoded->message));
   }
   if (unlinked) (void)spool_io::fsync_dir(queue_fd, queue);
+}
+
+// The free files a previous run left, up to the limit (the rest are unlinked).
+void Spool::Impl::recover_free() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(free_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (valid_queue_id(name) && free_files.size() < options.max_free_files)
+      free_files.push_back(std::move(name));
+    else
+      ::unlink(entry.path().c_str());
+  }
 }
 
 void Spool::Impl::save_id_floor() {
@@ -223,16 +289,20 @@ core::Result<std::unique_ptr<Spool>> Spool::open(const fs::path& dir, SpoolOptio
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->queue = spool_io::queue_dir(dir);
+  impl->free_dir = dir / "free";
   impl->options = options;
   std::error_code ec;
-  fs::create_directories(impl->queue, ec);
-  if (ec) return core::fail(fmt::format("{}: {}", impl->queue.string(), ec.message()));
+  for (const auto& made : {impl->queue, impl->free_dir}) {
+    fs::create_directories(made, ec);
+    if (ec) return core::fail(fmt::format("{}: {}", made.string(), ec.message()));
+  }
   impl->queue_fd = ::open(impl->queue.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (impl->queue_fd < 0)
     return core::fail(fmt::format("{}: {}", impl->queue.string(), spool_io::errno_text(errno)));
   if (auto floor = spool_io::read_file(dir / "id-floor");
       floor && floor->size() >= 16 && valid_queue_id(std::string_view(*floor).substr(0, 16)))
     impl->last_id = parse_id(std::string_view(*floor).substr(0, 16));
+  impl->recover_free();
   impl->recover();
   impl->save_id_floor();
   std::size_t threads = std::max<std::size_t>(1, options.commit_threads);
@@ -316,9 +386,9 @@ core::Result<void> Spool::update(const Message& message) {
   fs::path path = impl_->queue / message.id;
   if (auto r = spool_io::append_record(path, spool_file::encode_state(message)); !r) return r;
   if (message.removable()) {
-    // The finished state is on disk: the unlink and its directory fsync may be lost in a
-    // crash, and recovery then removes the file itself.
-    ::unlink(path.c_str());
+    // The finished state is on disk: the file's retirement may be lost in a crash, and
+    // recovery then retires it itself.
+    impl_->retire(path, message.id);
     std::lock_guard known(impl_->known_mutex);
     impl_->recipient_count.erase(message.id);
   }

@@ -1,5 +1,6 @@
 // The spool: one file per message under SPOOL/queue/, written so that a crash at any instant
 // leaves either the old or the new state (docs/architecture.md has the format and why).
+// Files of finished messages move to SPOOL/free/ and are reused for new ones.
 //
 // Durability (RFC 5321 §6.1): store() calls `done` only once the message file and its
 // directory are on stable storage. Stores from many sessions are committed together (group
@@ -38,6 +39,9 @@ struct NewMessage {
 
 struct SpoolOptions {
   std::size_t commit_threads = 8;  // parallel fsyncs in one group commit
+  // Files of finished messages kept in SPOOL/free/ for new messages (see spool.cpp: reusing
+  // a file is much cheaper for ext4 than deleting one and creating another).
+  std::size_t max_free_files = 4096;
 };
 
 class Spool {

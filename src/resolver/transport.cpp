@@ -36,11 +36,14 @@ using ExchangeResult = tl::expected<Exchange, ExchangeError>;
 asio::awaitable<ExchangeResult> exchange_tcp(asio::any_io_executor executor, ServerAddress server,
                                              const dns::Message& query,
                                              const std::vector<std::uint8_t>& wire,
-                                             std::chrono::milliseconds timeout) {
+                                             std::chrono::milliseconds timeout,
+                                             const ExchangeOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   net::TcpConnection connection(executor);
   asio::ip::tcp::endpoint peer(server.address, server.port);
-  if (auto r = co_await connection.connect(peer, deadline); !r)
+  std::optional<asio::ip::tcp::endpoint> source;
+  if (options.source) source.emplace(*options.source, options.source_port);
+  if (auto r = co_await connection.connect(peer, deadline, source); !r)
     co_return ExchangeResult(tl::unexpect, from_net(r.error()));
   std::vector<std::uint8_t> framed;
   framed.reserve(wire.size() + 2);
@@ -98,7 +101,9 @@ asio::awaitable<tl::expected<Exchange, ExchangeError>> exchange(asio::any_io_exe
       return check.verdict != ReplyVerdict::Ignore;
     };
     asio::ip::udp::endpoint peer(server.address, server.port);
-    auto got = co_await net::udp_exchange(executor, peer, *wire, options.timeout, accept);
+    std::optional<asio::ip::udp::endpoint> source;
+    if (options.source) source.emplace(*options.source, options.source_port);
+    auto got = co_await net::udp_exchange(executor, peer, *wire, options.timeout, accept, 65535, source);
     if (!got) co_return ExchangeResult(tl::unexpect, from_net(got.error()));
     if (!malformed.empty())
       co_return ExchangeResult(tl::unexpect, ExchangeError{ExchangeFailure::Malformed, malformed});
@@ -118,7 +123,7 @@ asio::awaitable<tl::expected<Exchange, ExchangeError>> exchange(asio::any_io_exe
                                ExchangeError{ExchangeFailure::Network, wire.error().message});
   }
   auto remaining = options.timeout;
-  auto tcp = co_await exchange_tcp(executor, server, query, *wire, remaining);
+  auto tcp = co_await exchange_tcp(executor, server, query, *wire, remaining, options);
   if (tcp) finish(*tcp);
   co_return tcp;
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <asio/awaitable.hpp>
@@ -20,6 +21,8 @@ struct ExchangeOptions {
   std::chrono::milliseconds timeout{1500};
   bool tcp_only = false;      // dig +tcp, or a retry after TC
   bool tcp_on_truncation = true;
+  std::optional<asio::ip::address> source;  // the local address to send from (dig -b)
+  std::uint16_t source_port = 0;            // with `source`: 0 lets the kernel choose
 };
 
 struct Exchange {

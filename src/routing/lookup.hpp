@@ -31,6 +31,17 @@ enum class LookupStatus : std::uint8_t {
 std::string_view lookup_status_name(
     LookupStatus status);  // "answer", "nodata", "nxdomain", "tempfail"
 
+// One query behind a lookup, as fields for scripts (the same facts as a `path` line).
+struct QueryHop {
+  std::string server;  // "127.0.0.2:53"
+  dns::Name name;      // the question's name and type
+  std::uint16_t type = 0;
+  std::string zone;    // the zone the server was asked as an authority for; "" in stub mode
+  std::string result;  // "referral to test.", "answer", "nxdomain", "timeout", ...
+  bool over_tcp = false;
+  double ms = 0;  // time to the reply; 0 when none came
+};
+
 struct LookupResult {
   LookupStatus status = LookupStatus::TempFail;
   std::vector<dns::Record> cnames;   // the CNAME chain followed from the name asked, in order
@@ -43,6 +54,7 @@ struct LookupResult {
   // The queries behind the answer, one line each for display ("127.0.0.2:53 . → referral to
   // test."), as the driver's resolver reports them; empty when it keeps no trace.
   std::vector<std::string> path;
+  std::vector<QueryHop> hops;  // the same queries, one QueryHop each
 };
 
 // The name at the end of a CNAME chain, or `asked` when the chain is empty or malformed.

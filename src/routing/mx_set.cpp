@@ -74,8 +74,9 @@ MxSet read_mx_set(const dns::Name& owner, const std::vector<dns::Record>& record
     if (record.type != dns::rrtype::MX) continue;
     auto mx = decode_mx(record);
     if (!mx) {
-      set.warnings.push_back(
-          fmt::format("malformed MX record for {} ignored (RFC 1035 §3.3.9)", owner.to_text()));
+      set.warnings.push_back(Remark{
+          "malformed-mx",
+          fmt::format("malformed MX record for {} ignored (RFC 1035 §3.3.9)", owner.to_text())});
       continue;
     }
     if (mx->exchange.is_root()) {
@@ -87,10 +88,12 @@ MxSet read_mx_set(const dns::Name& owner, const std::vector<dns::Record>& record
     auto same = std::find_if(list.begin(), list.end(),
                              [&](const Exchanger& e) { return e.name == mx->exchange; });
     if (same != list.end()) {
-      set.warnings.push_back(fmt::format(
-          "MX target {} is listed at preferences {} and {}; tried once, at {}",
-          mx->exchange.to_text(), std::min(same->preference, mx->preference),
-          std::max(same->preference, mx->preference), std::min(same->preference, mx->preference)));
+      set.warnings.push_back(
+          Remark{"duplicate-exchange",
+                 fmt::format("MX target {} is listed at preferences {} and {}; tried once, at {}",
+                             mx->exchange.to_text(), std::min(same->preference, mx->preference),
+                             std::max(same->preference, mx->preference),
+                             std::min(same->preference, mx->preference))});
       same->preference = std::min(same->preference, mx->preference);
       continue;
     }
@@ -105,23 +108,28 @@ MxSet read_mx_set(const dns::Name& owner, const std::vector<dns::Record>& record
     set.null_mx = true;
     const auto& first = null_records.front();
     if (null_records.size() > 1 || first.preference != 0)
-      set.warnings.push_back(fmt::format(
-          "null MX for {} should be a single record \"0 .\" (RFC 7505 §3); taken as null MX",
-          owner.to_text()));
+      set.warnings.push_back(Remark{
+          "null-mx-not-single",
+          fmt::format(
+              "null MX for {} should be a single record \"0 .\" (RFC 7505 §3); taken as null MX",
+              owner.to_text())});
     return set;
   }
   if (!null_records.empty())
-    set.warnings.push_back(fmt::format(
-        "null MX beside other MX records for {} (RFC 7505 §3 forbids it); the \".\" record is "
-        "ignored and the other MX records are used",
-        owner.to_text()));
+    set.warnings.push_back(Remark{
+        "null-mx-beside-mx",
+        fmt::format(
+            "null MX beside other MX records for {} (RFC 7505 §3 forbids it); the \".\" record is "
+            "ignored and the other MX records are used",
+            owner.to_text())});
 
   order_by_preference(list, rng);
   if (list.size() > max_targets) {
     set.capped = list.size() - max_targets;
     set.warnings.push_back(
-        fmt::format("{} has {} MX targets; only the first {} in preference order are used",
-                    owner.to_text(), list.size(), max_targets));
+        Remark{"too-many-mx",
+               fmt::format("{} has {} MX targets; only the first {} in preference order are used",
+                           owner.to_text(), list.size(), max_targets)});
     list.resize(max_targets);
   }
   set.exchangers = std::move(list);

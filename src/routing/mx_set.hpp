@@ -15,6 +15,15 @@
 
 namespace mxkit::routing {
 
+// A warning or note of a plan: a stable code for scripts (docs/json.md lists them) and one line
+// for a human, naming its RFC.
+struct Remark {
+  std::string code;     // "null-mx-beside-mx", ...
+  std::string message;  // the line a human reads
+
+  friend bool operator==(const Remark&, const Remark&) = default;
+};
+
 struct Exchanger {
   dns::Name name;
   std::uint16_t preference = 0;
@@ -24,7 +33,7 @@ struct Exchanger {
 struct MxSet {
   bool null_mx = false;               // the domain takes no mail (RFC 7505 §3)
   std::vector<Exchanger> exchangers;  // delivery order; empty when null_mx
-  std::vector<std::string> warnings;
+  std::vector<Remark> warnings;
   std::size_t capped = 0;  // exchangers left out by the cap on targets
 };
 

@@ -11,6 +11,7 @@
 #include "dns/name.hpp"
 #include "routing/address.hpp"
 #include "routing/lookup.hpp"
+#include "routing/mx_set.hpp"
 
 namespace mxkit::routing {
 
@@ -45,6 +46,9 @@ struct SkippedTarget {
   dns::Name exchange;
   std::uint16_t preference = 0;
   std::string reason;  // "no address records", "is this host (--self)", ...
+  // Stable, for scripts: "no-address-records", "nxdomain", "address-lookup-failed",
+  // "family-excluded", "self", "not-better-than-self".
+  std::string code;
 };
 
 // One lookup the plan made, as it was answered.
@@ -61,8 +65,8 @@ struct DeliveryPlan {
   std::vector<PlannedTarget> targets;  // in delivery order
   std::vector<SkippedTarget> skipped;  // in preference order
   std::vector<LookupStep> steps;       // in the order the lookups were issued
-  std::vector<std::string> warnings;   // problems in the domain's DNS, each naming its RFC
-  std::vector<std::string> notes;      // decisions worth knowing: CNAME followed, implicit MX
+  std::vector<Remark> warnings;        // problems in the domain's DNS, each naming its RFC
+  std::vector<Remark> notes;           // decisions worth knowing: CNAME followed, implicit MX
   std::optional<SmtpStatus> status;    // set unless deliverable
   std::string reason;                  // one line for a human
   std::uint32_t ttl = 0;               // the smallest TTL of the steps: how long the plan holds

@@ -104,8 +104,10 @@ void RoutePlanner::on_mx(const LookupResult& result) {
   const std::string domain = plan_.domain.to_text();
   plan_.canonical_domain = canonical_name(plan_.domain, result.cnames);
   if (!result.cnames.empty())
-    plan_.notes.push_back(fmt::format("{} is an alias of {}; the CNAME is followed (RFC 5321 §5.1)",
-                                      domain, plan_.canonical_domain.to_text()));
+    plan_.notes.push_back(
+        Remark{"domain-cname-followed",
+               fmt::format("{} is an alias of {}; the CNAME is followed (RFC 5321 §5.1)", domain,
+                           plan_.canonical_domain.to_text())});
   switch (result.status) {
     case LookupStatus::TempFail:
       fail(Outcome::TemporaryFailure, 451, "4.4.3",
@@ -118,10 +120,12 @@ void RoutePlanner::on_mx(const LookupResult& result) {
       return;
     case LookupStatus::NoData: {
       plan_.implicit_mx = true;
-      plan_.notes.push_back(fmt::format(
-          "{} has no MX records: its own address records are used as an implicit MX with "
-          "preference 0 (RFC 5321 §5.1)",
-          plan_.canonical_domain.to_text()));
+      plan_.notes.push_back(Remark{
+          "implicit-mx",
+          fmt::format(
+              "{} has no MX records: its own address records are used as an implicit MX with "
+              "preference 0 (RFC 5321 §5.1)",
+              plan_.canonical_domain.to_text())});
       Target t;
       t.exchanger.name = plan_.canonical_domain;
       targets_.push_back(std::move(t));
@@ -174,6 +178,7 @@ struct BuiltTarget {
   PlannedTarget target;
   bool temp_fail = false;
   std::string skip_reason;  // set when the target has no address to try
+  std::string skip_code;    // its stable code (SkippedTarget::code)
 };
 
 std::string types_text(const std::vector<std::uint16_t>& types) {
@@ -207,14 +212,17 @@ void RoutePlanner::finish_addresses() {
       const Address& a = *t.exchanger.literal;
       b.target.ip_literal = true;
       b.target.notes.push_back("IP literal: used as the address, not looked up");
-      plan_.warnings.push_back(fmt::format(
-          "MX target {} is an IP literal, not a host name (RFC 5321 §5.1 and RFC 1035 §3.3.9 "
-          "want a domain name); used as the address {}, as Postfix does",
-          name, a.to_text()));
+      plan_.warnings.push_back(Remark{
+          "mx-ip-literal",
+          fmt::format(
+              "MX target {} is an IP literal, not a host name (RFC 5321 §5.1 and RFC 1035 §3.3.9 "
+              "want a domain name); used as the address {}, as Postfix does",
+              name, a.to_text())});
       if (a.family == Address::Family::V4 ? v4_allowed : v6_allowed) {
         b.target.addresses.push_back(a);
       } else {
         b.skip_reason = fmt::format("its IP literal is of a family {} excludes", pref_name);
+        b.skip_code = "family-excluded";
       }
     }
     bool nxdomain = false;
@@ -227,10 +235,12 @@ void RoutePlanner::finish_addresses() {
         if (!plan_.implicit_mx) {
           b.target.notes.push_back(
               fmt::format("alias of {}: CNAME followed", b.target.canonical->to_text()));
-          plan_.warnings.push_back(fmt::format(
-              "MX target {} is a CNAME (to {}); RFC 2181 §10.3 says an MX must name a host, "
-              "never an alias; followed, as Postfix does",
-              name, b.target.canonical->to_text()));
+          plan_.warnings.push_back(Remark{
+              "mx-target-cname",
+              fmt::format(
+                  "MX target {} is a CNAME (to {}); RFC 2181 §10.3 says an MX must name a host, "
+                  "never an alias; followed, as Postfix does",
+                  name, b.target.canonical->to_text())});
         }
       }
       switch (r.status) {
@@ -240,8 +250,9 @@ void RoutePlanner::finish_addresses() {
             if (auto a = address_from_rdata(type, record.rdata)) {
               b.target.addresses.push_back(*a);
             } else {
-              plan_.warnings.push_back(
-                  fmt::format("malformed {} record of {} ignored", dns::type_to_text(type), name));
+              plan_.warnings.push_back(Remark{
+                  "malformed-address",
+                  fmt::format("malformed {} record of {} ignored", dns::type_to_text(type), name)});
             }
           }
           break;
@@ -260,15 +271,19 @@ void RoutePlanner::finish_addresses() {
       if (b.temp_fail) {
         b.skip_reason = fmt::format("temporary failure looking up its addresses{}{}",
                                     temp_detail.empty() ? "" : ": ", temp_detail);
+        b.skip_code = "address-lookup-failed";
       } else if (nxdomain) {
         b.skip_reason = "the name does not exist (NXDOMAIN)";
+        b.skip_code = "nxdomain";
       } else {
         b.skip_reason = fmt::format("it has no {} records", types_text(address_types()));
+        b.skip_code = "no-address-records";
       }
       if (!b.temp_fail && !plan_.implicit_mx)
-        plan_.warnings.push_back(
+        plan_.warnings.push_back(Remark{
+            "mx-target-without-address",
             fmt::format("MX target {}: {}; RFC 5321 §5.1 says it MUST have an address record", name,
-                        b.skip_reason));
+                        b.skip_reason)});
     }
     built.push_back(std::move(b));
   }
@@ -282,25 +297,29 @@ void RoutePlanner::finish_addresses() {
     }
   }
   if (self_preference)
-    plan_.notes.push_back(fmt::format(
-        "this host is an MX target of {} at preference {}: that level and all worse ones are "
-        "discarded (RFC 5321 §5.1)",
-        domain, *self_preference));
+    plan_.notes.push_back(Remark{
+        "self-in-mx-list",
+        fmt::format(
+            "this host is an MX target of {} at preference {}: that level and all worse ones are "
+            "discarded (RFC 5321 §5.1)",
+            domain, *self_preference)});
 
   bool any_left = false, any_temp = false;
   for (auto& b : built) {
     auto& t = b.target;
     if (self_preference && t.preference >= *self_preference) {
+      const bool self = is_self(t);
       plan_.skipped.push_back(SkippedTarget{
           t.exchange, t.preference,
-          is_self(t) ? "this host (--self)"
-                     : fmt::format("not better than this host's preference {}", *self_preference)});
+          self ? "this host (--self)"
+               : fmt::format("not better than this host's preference {}", *self_preference),
+          self ? "self" : "not-better-than-self"});
       continue;
     }
     any_left = true;
     if (t.addresses.empty()) {
       any_temp = any_temp || b.temp_fail;
-      plan_.skipped.push_back(SkippedTarget{t.exchange, t.preference, b.skip_reason});
+      plan_.skipped.push_back(SkippedTarget{t.exchange, t.preference, b.skip_reason, b.skip_code});
       continue;
     }
     plan_.targets.push_back(std::move(t));

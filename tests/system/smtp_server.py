@@ -64,6 +64,17 @@ class SmtpServer:
     def log_text(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
+    def wait_log(self, text: str, timeout: float = 10) -> str:
+        """The log once it holds `text` (a line may follow the event it reports: a Maildir file
+        is visible before the delivery line is written); the log as it is after `timeout`."""
+        end = time.time() + timeout
+        while time.time() < end:
+            log = self.log_text()
+            if text in log:
+                return log
+            time.sleep(0.02)
+        return self.log_text()
+
     def maildir_files(self, address: str) -> list[Path]:
         local, domain = address.lower().split("@")
         folder = self.mail / domain / local

@@ -109,7 +109,7 @@ class World:
         # MX faults (mx_checks): one exchange, aliases, literals, missing addresses, duplicates.
         net.add_domain("single.test", "@ MX 10 mx\nmx A 127.0.1.1\n")
         net.add_domain("alias.test", "@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n"
-                       "@ MX 20 127.0.1.5\n@ MX 30 nohost\n@ MX 40 mx\n@ MX 50 mx\n",
+                       "@ MX 20 127.0.1.5.\n@ MX 30 nohost\n@ MX 40 mx\n@ MX 50 mx\n",
                        servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("nomx.test", "@ A 127.0.1.9\n", servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("empty.test", "@ TXT \"nothing\"\n", servers=["127.0.0.4", "127.0.0.5"])
@@ -122,8 +122,8 @@ class World:
         net.edits[("127.0.0.5", "stale.test.")] = lambda t: t.replace(" 1 7200 ", " 4294967295 7200 ").replace(
             "@ MX 10 mx", "@ MX 20 mx")
         net.add_domain("glue.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.edits[("127.0.0.4", "glue.test.")] = lambda t: t.replace("ns2 A 127.0.0.5", "ns2 A 127.0.0.4")
-        net.edits[("127.0.0.5", "glue.test.")] = lambda t: t.replace("ns2 A 127.0.0.5", "ns2 A 127.0.0.4")
+        net.edits[("127.0.0.4", "glue.test.")] = lambda t: t.replace("ns2.glue.test. A 127.0.0.5", "ns2.glue.test. A 127.0.0.6")
+        net.edits[("127.0.0.5", "glue.test.")] = lambda t: t.replace("ns2.glue.test. A 127.0.0.5", "ns2.glue.test. A 127.0.0.6")
         net.add_domain("nsset.test", "@ NS ns3.nsset.test.\nns3 A 127.0.0.4\n@ MX 10 mx\nmx A 127.0.1.1\n",
                        servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("lame.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.6"])

@@ -102,6 +102,13 @@ def test_demo_fails_over_from_mail1_to_mail2(demo_json):
     assert any(line.startswith("C: MAIL FROM:<alice@sender.test>") for line in dialogue)
     assert any(line.startswith("C: RCPT TO:<john.doe@example.test>") for line in dialogue)
     assert any(line.startswith("S: 354") for line in dialogue)
+    # The relay leg, from the sending MTA's --log-smtp-transcript: mail2's side of the dialogue.
+    relay = "\n".join(steps_of(done)["failover"]["details"]["lines"])
+    mail2 = f"mail2.example.test[127.0.1.2]:{port}"
+    assert f"{mail2} S: 220 mail2.example.test ESMTP" in relay
+    assert f"{mail2} C: MAIL FROM:<alice@sender.test>" in relay
+    assert f"{mail2} S: 250 2.0.0 Ok: queued as" in relay
+    assert relay.index("Connection refused") < relay.index(f"{mail2} S: 220")
 
 
 def test_demo_message_is_in_mail2_maildir(demo_json):

@@ -10,12 +10,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import time
 
 import pytest
 
+import dns.message
+import dns.query
+
+import processes
 from internet import BACKENDS, Internet
+from nsd_config import write_nsd_conf
+from test_dns_server import free_port
 
 SERVER = "127.0.0.4"
 SILENT = "127.0.0.240"
@@ -71,6 +78,10 @@ COMPARED = [
     ["example.test", "MX", "+noall", "+answer"],
     ["example.test", "MX", "+nocmd", "+nostats"],
     ["example.test", "MX", "+nocomments"],
+    ["example.test", "SOA", "+multi"],
+    ["example.test", "MX", "+multi"],
+    ["averyveryverylongname-here.example.test", "TXT", "+multi"],
+    ["example.test", "SOA", "+nsid"],
 ]
 
 
@@ -248,3 +259,187 @@ def test_server_from_resolver_option(net):
         done = run([str(net.mxkit), "dig", *args, "example.test", "MX", "+short"])
         assert done.returncode == 0, (args, done.stderr)
         assert done.stdout == "10 mail1.example.test.\n20 mail2.example.test.\n", args
+
+
+def test_trace_json_is_json(net):
+    """`dig +trace +json | python -m json.tool`: the steps from the root down, as fields."""
+    done = run([str(net.mxkit), "dig", "+trace", "+json", "example.test", "MX", *net.resolver_args()])
+    assert done.returncode == 0, done.stderr
+    tool = subprocess.run(["/usr/bin/python3", "-m", "json.tool"], input=done.stdout, capture_output=True,
+                          text=True, timeout=10)
+    assert tool.returncode == 0, tool.stderr
+    trace = json.loads(done.stdout)
+    assert trace["question"] == {"name": "example.test.", "type": "MX"}
+    assert trace["roots"]["source"].startswith("root hints ")
+    assert [r["rdataNS"] for r in trace["roots"]["records"]] == ["a.root."]
+    steps = trace["steps"]
+    for step in steps:
+        assert set(step) == {"server", "port", "server_name", "name", "type", "zone", "result", "referral",
+                             "rcode", "ms", "bytes", "tcp", "records"}, step
+    first, last = steps[0], steps[-1]
+    assert (first["server"], first["port"], first["zone"]) == ("127.0.0.2", net.port, ".")
+    assert first["server_name"] == "a.root." and first["referral"] == "test." and first["rcode"] == "NOERROR"
+    assert [r["rdataNS"] for r in first["records"]] == ["ns.test."]
+    assert last["server"] == SERVER and last["zone"] == "example.test." and last["result"] == "answer"
+    assert last["referral"] is None and last["ms"] >= 0 and last["bytes"] > 0
+    assert sorted(r["rdataMX"] for r in last["records"]) == ["10 mail1.example.test.", "20 mail2.example.test."]
+    assert trace["status"] == "answer"
+
+
+def test_server_given_by_name(net):
+    """@NAME: resolved (here from the root hints) to its addresses, then asked, as dig does."""
+    args = [str(net.mxkit), "dig", "@ns1.example.test", "-p", str(net.port), "example.test", "MX",
+            *net.resolver_args()]
+    done = run(args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "; <<>> mxkit dig 0.1.0 <<>> @ns1.example.test -p" in done.stdout
+    assert "\n; (1 server found)\n" in done.stdout
+    assert f";; SERVER: {SERVER}#{net.port}({SERVER}) (UDP)" in done.stdout
+    short = run(args + ["+short"])
+    assert short.stdout == "10 mail1.example.test.\n20 mail2.example.test.\n"
+    missing = run([str(net.mxkit), "dig", "@nothere.example.test", "example.test", *net.resolver_args()])
+    assert missing.returncode == 10
+    assert missing.stderr == "mxkit dig: couldn't get address for 'nothere.example.test': not found\n"
+    # -6: the name has no IPv6 address.
+    v6 = run([str(net.mxkit), "dig", "-6", "@ns1.example.test", "example.test", *net.resolver_args()])
+    assert v6.returncode == 10 and "couldn't get address for 'ns1.example.test'" in v6.stderr
+
+
+# --- zone transfers: AXFR and IXFR=SERIAL against mxkit serve and NSD, beside the real dig -----
+
+XFR_ZONE = """$ORIGIN example.test.
+$TTL 3600
+@ SOA ns1 hostmaster {serial} 3600 900 1209600 300
+@ NS ns1
+ns1 A 127.0.0.1
+@ MX 10 mail1
+mail1 A {mail1}
+""" + "".join(f"h{i} A 10.0.{i // 250}.{i % 250}\n" for i in range(1500))  # over 16 KiB: several messages
+
+
+class XfrServer:
+    """mxkit serve or NSD on 127.0.0.1, transfers allowed to 127.0.0.0/8 (or `allow`)."""
+
+    def __init__(self, backend: str, mxkit, workdir, allow: str = "127.0.0.0/8"):
+        self.backend, self.port, self.zone = backend, free_port(), workdir / "example.test.zone"
+        self.zone.write_text(XFR_ZONE.format(serial=1, mail1="127.0.1.1"))
+        if backend == "mxkit":
+            command = [str(mxkit), "serve", "--dns-listen", f"127.0.0.1:{self.port}", "--zone",
+                       f"example.test={self.zone}", "--allow-transfer", allow]
+        else:
+            conf = write_nsd_conf(workdir, "127.0.0.1", self.port,
+                                  [("example.test.", self.zone, f"provide-xfr: {allow} NOKEY")])
+            conf.write_text(conf.read_text().replace("server:\n", 'server:\n  nsid: "ascii_ns1.nsd"\n', 1))
+            command = ["nsd", "-d", "-c", str(conf)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_for_serial(1)
+
+    def serial(self) -> int | None:
+        try:
+            reply = dns.query.udp(dns.message.make_query("example.test.", "SOA"), "127.0.0.1", port=self.port,
+                                  timeout=0.1)
+            return reply.answer[0][0].serial if reply.answer else None
+        except Exception:
+            return None
+
+    def wait_for_serial(self, serial: int) -> None:
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.backend} exited with {self.proc.returncode}")
+            if self.serial() == serial:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.backend} did not serve serial {serial} within 5 s")
+
+    def change(self) -> None:
+        """Serial 2: mail1 moves. mxkit keeps the difference in its journal (IXFR answers it)."""
+        self.zone.write_text(XFR_ZONE.format(serial=2, mail1="127.0.1.9"))
+        self.proc.send_signal(signal.SIGHUP)
+        self.wait_for_serial(2)
+
+    def stop(self) -> None:
+        processes.stop(self.proc)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def xfr(request, mxkit, tmp_path_factory):
+    server = XfrServer(request.param, mxkit, tmp_path_factory.mktemp(f"xfr-{request.param}"))
+    server.change()
+    yield server
+    server.stop()
+
+
+def digs(server, *args):
+    return (run([str(server_mxkit()), "dig", "@127.0.0.1", "-p", str(server.port), *args]),
+            run(["dig", "@127.0.0.1", "-p", str(server.port), *args, "+nocookie"]))
+
+
+_MXKIT = []
+
+
+def server_mxkit():
+    return _MXKIT[0]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remember_mxkit(mxkit):
+    _MXKIT.append(mxkit)
+    yield
+    _MXKIT.clear()
+
+
+@pytest.mark.parametrize("args", [["example.test", "AXFR"], ["example.test", "AXFR", "+multi"],
+                                  ["example.test", "IXFR=1"], ["example.test", "IXFR=2"],
+                                  ["example.test", "IXFR=7"], ["-t", "IXFR=1", "example.test"],
+                                  ["example.test", "AXFR", "+short"], ["nothere.test", "AXFR"]],
+                         ids=" ".join)
+def test_transfer_is_digs(xfr, args):
+    ours, theirs = digs(xfr, *args)
+    assert ours.returncode == theirs.returncode == 0, ours.stdout + ours.stderr
+    assert normalise(ours.stdout) == normalise(theirs.stdout)
+    if args == ["example.test", "AXFR"]:
+        assert re.search(r"^;; XFR size: 1506 records \(messages [2-9], bytes \d+\)$", ours.stdout, re.M), ours.stdout
+
+
+def test_transfer_as_json(xfr):
+    ours = run([str(server_mxkit()), "dig", "@127.0.0.1", "-p", str(xfr.port), "example.test", "AXFR", "+json"])
+    assert ours.returncode == 0, ours.stderr
+    messages = json.loads(ours.stdout)
+    assert len(messages) >= 2
+    records = [rr for m in messages for rr in m["answerRRs"]]
+    assert len(records) == 1506
+    assert records[0]["TYPEname"] == records[-1]["TYPEname"] == "SOA"
+    assert all(m["RCODE"] == 0 for m in messages)
+
+
+def test_ixfr_gives_the_differences_from_mxkit(xfr):
+    if xfr.backend != "mxkit":
+        pytest.skip("NSD 4.6 keeps no IXFR history of zone file reloads: it answers in AXFR form")
+    ours, _ = digs(xfr, "example.test", "IXFR=1")
+    records = [line.split() for line in ours.stdout.splitlines() if line and not line.startswith(";")]
+    assert [(r[3], r[4] if r[3] != "SOA" else r[6]) for r in records] == [
+        ("SOA", "2"), ("SOA", "1"), ("A", "127.0.1.1"), ("SOA", "2"), ("A", "127.0.1.9"), ("SOA", "2")]
+
+
+def test_nsid_is_digs(xfr):
+    ours, theirs = digs(xfr, "example.test", "SOA", "+nsid")
+    assert normalise(ours.stdout) == normalise(theirs.stdout)
+    if xfr.backend == "nsd":
+        assert '; NSID: 6e 73 31 2e 6e 73 64 ("ns1.nsd")' in ours.stdout
+
+
+def test_source_address_of_a_transfer(mxkit, tmp_path):
+    """-b: only 127.0.0.9 may transfer; from there the AXFR goes through, from 127.0.0.1 it fails."""
+    server = XfrServer("mxkit", mxkit, tmp_path, allow="127.0.0.9")
+    try:
+        allowed, theirs = digs(server, "-b", "127.0.0.9", "example.test", "AXFR")
+        assert normalise(allowed.stdout) == normalise(theirs.stdout)
+        assert ";; XFR size: 1506 records" in allowed.stdout
+        refused, theirs = digs(server, "example.test", "AXFR")
+        assert normalise(refused.stdout) == normalise(theirs.stdout)
+        assert refused.stdout.endswith("; Transfer failed.\n")
+        udp = run([str(mxkit), "dig", "-b", "127.0.0.9#0", "@127.0.0.1", "-p", str(server.port), "ns1.example.test",
+                   "+short"])
+        assert udp.stdout == "127.0.0.1\n", udp.stderr
+    finally:
+        server.stop()

@@ -145,7 +145,8 @@ def test_null_mx_beside_another_mx_is_reported(net):
     assert plan["outcome"] == "deliverable", plan
     assert status == 0
     assert [t[0] for t in targets(plan)] == ["mx.nullmx-mixed.test."]
-    assert any("null MX" in w or "RFC 7505" in w for w in plan["warnings"]), plan["warnings"]
+    assert any("null MX" in w["message"] or "RFC 7505" in w["message"] for w in plan["warnings"]), plan["warnings"]
+    assert "null-mx-beside-mx" in [w["code"] for w in plan["warnings"]]
 
 
 def test_no_mx_uses_the_domains_addresses(net):
@@ -189,7 +190,8 @@ def test_mx_target_that_is_a_cname(net):
     assert target["exchange"] == "alias.mx-cname.test."
     assert target["canonical"] == "real.mx-cname.test."
     assert target["addresses"] == ["127.0.1.23"]
-    assert any("CNAME" in w for w in plan["warnings"]), plan["warnings"]  # RFC 2181 §10.3
+    assert any("CNAME" in w["message"] for w in plan["warnings"]), plan["warnings"]  # RFC 2181 §10.3
+    assert "mx-target-cname" in [w["code"] for w in plan["warnings"]]
 
 
 def test_mx_target_that_is_an_ip_literal(net):
@@ -198,7 +200,8 @@ def test_mx_target_that_is_an_ip_literal(net):
     [target] = plan["targets"]
     assert target["ip_literal"] is True
     assert target["addresses"] == ["127.0.1.24"]
-    assert any("literal" in w for w in plan["warnings"]), plan["warnings"]
+    assert any("literal" in w["message"] for w in plan["warnings"]), plan["warnings"]
+    assert "mx-ip-literal" in [w["code"] for w in plan["warnings"]]
     # The literal is not looked up as a name.
     assert all(s["name"] != "127.0.1.24." for s in plan["steps"])
 
@@ -241,6 +244,42 @@ def test_self_cuts_its_level_and_worse(net, self_option):
     status, plan, _ = plan_of(net, "self.test", "--self", self_option)
     assert status == 0
     assert targets(plan) == [("mx1.self.test.", 10, ["127.0.1.51"])]
+
+
+def test_self_before_the_domain_takes_one_value(net):
+    """`--self X DOMAIN`: a repeatable option takes one value per occurrence (issue 14)."""
+    command = [str(net.mxkit), "route", "--self", "mx2.self.test.", "--self", "127.0.1.99", "self.test",
+               "--json", *net.resolver_args()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert targets(plan) == [("mx1.self.test.", 10, ["127.0.1.51"])]
+    assert [(s["exchange"], s["code"]) for s in plan["skipped"]] == [
+        ("mx2.self.test.", "self"), ("mx3.self.test.", "not-better-than-self")]
+    assert "self-in-mx-list" in [n["code"] for n in plan["notes"]]
+
+
+def test_json_fields_for_scripts(net):
+    """Several inputs: each document names its input as given and its domain canonically;
+    codes beside every text; each query of a step's path as fields."""
+    command = [str(net.mxkit), "route", "Someone@TWO-MX.Test", "implicit.test.", "--json", *net.resolver_args()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    first, second = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (first["input"], first["domain"]) == ("Someone@TWO-MX.Test", "two-mx.test.")
+    assert (second["input"], second["domain"]) == ("implicit.test.", "implicit.test.")
+    assert [n["code"] for n in second["notes"]] == ["implicit-mx"]
+    assert all(set(n) == {"code", "message"} for n in second["notes"])
+    mx_step = first["steps"][0]
+    assert mx_step["type"] == "MX" and mx_step["path"], mx_step
+    for hop in mx_step["path"]:
+        assert set(hop) == {"server", "name", "type", "zone", "result", "tcp", "ms"}, hop
+        assert hop["ms"] is None or hop["ms"] > 0
+    # Iterative from the root: a referral first, the answer last, each from a server "IP:PORT".
+    assert mx_step["path"][0]["zone"] == "."
+    assert mx_step["path"][0]["result"].startswith("referral")
+    assert mx_step["path"][-1]["result"] == "answer"
+    assert all(hop["server"].rsplit(":", 1)[1].isdigit() for hop in mx_step["path"])
 
 
 def test_self_as_best_mx_is_a_loop(net):

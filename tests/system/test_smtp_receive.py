@@ -43,7 +43,7 @@ def test_smtplib_plain_with_alias_lands_byte_exact(server):
     text = john[0].read_text()
     assert text.startswith("Return-Path: <a@client.test>\n")
     assert "by mx.test (mxkit) with ESMTP;" in text  # two recipients: no "for <...>"
-    log = server.log_text()
+    log = server.wait_log("delivered to maildir")
     assert "client=[127.0.0.1]" in log and "from=<a@client.test>" in log and "tls=none" in log
     assert "delivered to maildir" in log
 
@@ -69,7 +69,7 @@ def test_smtplib_starttls_self_signed(server, mxkit, tmp_path):
         text = files[0].read_text()
         assert "with ESMTPS" in text and "(using TLSv1." in text
         assert body_of(files[0]) == BODY.replace("\r\n", "\n").encode()
-        assert "tls=TLSv1." in tls.log_text()
+        assert "tls=TLSv1." in tls.wait_log("tls=TLSv1.")
     finally:
         tls.stop()
 
@@ -224,4 +224,4 @@ def test_control_socket_flush_retry_delete(server, mxkit):
                               timeout=10)
         assert expected in done.stdout + done.stderr, (args, done.stdout, done.stderr)
     assert not any((server.spool / "queue").iterdir())
-    assert "deleted by the operator" in server.log_text()
+    assert "deleted by the operator" in server.wait_log("deleted by the operator")

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -100,7 +101,7 @@ def test_transfer_refused_or_notauth(mxkit, tmp_path, primary):
         assert not r.answer
     finally:
         log = closed.stop()
-    assert "refused a zone transfer to 127.0.0.1" in log
+    assert "refused a zone transfer of example.test. to 127.0.0.1" in log
 
 
 def test_bind_secondary_takes_the_zone(primary, tmp_path):
@@ -349,9 +350,12 @@ def test_journal_answers_ixfr_and_survives_a_restart(mxkit, tmp_path):
     try:
         zone.write_text(CHANGED)
         server.proc.send_signal(signal.SIGHUP)
-        for _ in range(50):  # the reload is asynchronous: at most ~5 s
-            if server.query("example.test.", "SOA").answer[0][0].serial == 2026112702:
-                break
+        for _ in range(50):  # the reload is asynchronous: at most ~5 s (more on a loaded machine)
+            try:
+                if server.query("example.test.", "SOA").answer[0][0].serial == 2026112702:
+                    break
+            except dns.exception.Timeout:
+                pass
             time.sleep(0.1)
         assert flat(ixfr(server.port, 2026112701)) == expected
         assert flat(ixfr(server.port, 2026112702)) == ["SOA 2026112702"]  # up to date

@@ -132,7 +132,7 @@ TEST_F(DigOutput, EdnsLines) {
   EXPECT_EQ(dig::edns_lines(edns),
             "; EDNS: version: 0, flags: do; udp: 4096\n"
             "; COOKIE: 0102ab\n"
-            "; NSID: 6e7331 (\"ns1\")\n"
+            "; NSID: 6e 73 31 (\"ns1\")\n"
             "; EDE: 18 (Prohibited)\n");
 }
 

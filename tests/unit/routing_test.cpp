@@ -135,9 +135,9 @@ std::vector<std::string> targets_of(const routing::DeliveryPlan& plan) {
   return out;
 }
 
-bool any_contains(const std::vector<std::string>& lines, const std::string& needle) {
-  for (const auto& l : lines)
-    if (l.find(needle) != std::string::npos) return true;
+bool any_contains(const std::vector<routing::Remark>& remarks, const std::string& needle) {
+  for (const auto& r : remarks)
+    if (r.message.find(needle) != std::string::npos) return true;
   return false;
 }
 
@@ -530,6 +530,16 @@ TEST(Routing, Scenarios) {
                           skipped.reason.find(k.substr(colon + 2)) != std::string::npos);
       EXPECT_TRUE(found) << "missing skipped: " << k;
     }
+    // Every remark and skip carries a code from the documented list (docs/json.md).
+    static const std::set<std::string> kCodes = {
+        "malformed-mx", "duplicate-exchange", "null-mx-not-single", "null-mx-beside-mx",
+        "too-many-mx", "mx-ip-literal", "mx-target-cname", "malformed-address",
+        "mx-target-without-address", "domain-cname-followed", "implicit-mx", "self-in-mx-list",
+        "family-excluded", "address-lookup-failed", "nxdomain", "no-address-records", "self",
+        "not-better-than-self"};
+    for (const auto& r : plan.warnings) EXPECT_TRUE(kCodes.contains(r.code)) << r.message;
+    for (const auto& r : plan.notes) EXPECT_TRUE(kCodes.contains(r.code)) << r.message;
+    for (const auto& k : plan.skipped) EXPECT_TRUE(kCodes.contains(k.code)) << k.reason;
     if (s.lookups) {
       EXPECT_EQ(fake.asked.size(), s.lookups);
     }

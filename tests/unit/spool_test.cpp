@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "queue/spool_file.hpp"
 #include "queue_test_util.hpp"
@@ -174,6 +175,101 @@ TEST(Spool, FinishedFileWhoseUnlinkWasLostIsDroppedAtRecovery) {
   auto again = Spool::open(dir.path());
   EXPECT_TRUE((*again)->recovered().empty());
   EXPECT_FALSE(fs::exists(dir.path() / "queue" / m->id));
+}
+
+// Finishing a message moves its file to free/; the next store reuses it (same inode, nothing
+// of the old message left), so a busy queue creates and deletes no inodes.
+TEST(Spool, FinishedFilesAreReusedForNewMessages) {
+  TempDir dir;
+  auto spool = Spool::open(dir.path());
+  ASSERT_TRUE(spool);
+  auto first = (*spool)->store_sync(sample(1));
+  ASSERT_TRUE(first);
+  struct stat before{};
+  ASSERT_EQ(::stat((dir.path() / "queue" / first->id).c_str(), &before), 0);
+  for (auto& r : first->recipients) r.state = RecipientState::Delivered;
+  ASSERT_TRUE((*spool)->update(*first));
+  EXPECT_FALSE(fs::exists(dir.path() / "queue" / first->id));
+  EXPECT_TRUE(fs::exists(dir.path() / "free" / first->id));
+
+  auto second = (*spool)->store_sync(sample(2));
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(fs::is_empty(dir.path() / "free"));
+  struct stat after{};
+  ASSERT_EQ(::stat((dir.path() / "queue" / second->id).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  auto content = (*spool)->read_content(second->id);
+  ASSERT_TRUE(content);
+  EXPECT_EQ(*content, sample(2).content);
+  spool->reset();
+  auto again = Spool::open(dir.path());
+  ASSERT_EQ((*again)->recovered().size(), 1u);
+  EXPECT_EQ((*again)->recovered()[0].id, second->id);
+  EXPECT_EQ((*again)->recovered()[0].recipients[0].state, RecipientState::Pending);
+  EXPECT_TRUE((*again)->recovery_notes().empty());
+}
+
+// A crash after a recycled file was renamed to a new id but before its new content reached
+// the disk: the file still holds the old, finished message (or nothing). Recovery frees it
+// quietly; it is neither a message nor damage.
+TEST(Spool, RecycledFileCaughtByACrashIsFreedAtRecovery) {
+  TempDir dir;
+  QueueId old_id;
+  std::string finished_bytes;
+  {
+    auto spool = Spool::open(dir.path());
+    auto m = (*spool)->store_sync(sample());
+    ASSERT_TRUE(m);
+    old_id = m->id;
+    std::string before = file_bytes(dir.path() / "queue" / m->id);
+    for (auto& r : m->recipients) r.state = RecipientState::Delivered;
+    finished_bytes = before + spool_file::encode_state(*m);
+  }
+  fs::remove(dir.path() / "queue" / old_id);
+  const QueueId stale = "00000000000000A1", empty = "00000000000000A2";
+  write_bytes(dir.path() / "queue" / stale, finished_bytes);
+  write_bytes(dir.path() / "queue" / empty, "");
+  auto spool = Spool::open(dir.path());
+  ASSERT_TRUE(spool);
+  EXPECT_TRUE((*spool)->recovered().empty());
+  EXPECT_TRUE((*spool)->recovery_notes().empty());
+  EXPECT_FALSE(fs::exists(dir.path() / "corrupt"));
+  EXPECT_TRUE(fs::is_empty(dir.path() / "queue"));
+  EXPECT_TRUE(fs::exists(dir.path() / "free" / stale));
+  EXPECT_TRUE(fs::exists(dir.path() / "free" / empty));
+  // Both are taken again, and what they held is gone.
+  auto a = (*spool)->store_sync(sample(7));
+  auto b = (*spool)->store_sync(sample(8));
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(fs::is_empty(dir.path() / "free"));
+  EXPECT_EQ(*(*spool)->read_content(a->id), sample(7).content);
+  EXPECT_EQ(*(*spool)->read_content(b->id), sample(8).content);
+}
+
+TEST(Spool, FreeFilesAreCappedAtTheLimit) {
+  TempDir dir;
+  SpoolOptions options;
+  options.max_free_files = 2;
+  auto spool = Spool::open(dir.path(), options);
+  ASSERT_TRUE(spool);
+  std::vector<Message> stored;
+  for (int i = 0; i < 5; ++i) stored.push_back(*(*spool)->store_sync(sample(i)));
+  for (auto& m : stored) {
+    for (auto& r : m.recipients) r.state = RecipientState::Delivered;
+    ASSERT_TRUE((*spool)->update(m));
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path() / "queue"));
+  std::size_t free_count = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path() / "free")) ++free_count;
+  EXPECT_EQ(free_count, 2u);
+  // A restart with a lower limit trims what is there.
+  spool->reset();
+  options.max_free_files = 1;
+  auto again = Spool::open(dir.path(), options);
+  ASSERT_TRUE(again);
+  free_count = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path() / "free")) ++free_count;
+  EXPECT_EQ(free_count, 1u);
 }
 
 TEST(Spool, GroupCommitManyConcurrentStores) {
