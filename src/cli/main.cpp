@@ -14,6 +14,7 @@
 #include "cli/route_command.hpp"
 #include "cli/send_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/spf_command.hpp"
 #include "cli/usage.hpp"
 #include "cli/zone_command.hpp"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   mxkit::cli::add_queue_command(app, exit_code);
   mxkit::cli::add_demo_command(app, exit_code);
   mxkit::cli::add_check_command(app, exit_code);
+  mxkit::cli::add_spf_command(app, exit_code);
   // Every subcommand added above (and any added later) gets the same command-line contract:
   // one value per occurrence of a repeatable option, usage errors as one line and a documented
   // exit status (src/cli/usage.hpp).

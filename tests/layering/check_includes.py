@@ -28,7 +28,7 @@ LAYERS: dict[str, list[str]] = {
     "smtp": ["core"],
     "resolver": ["dns/zone", "net"],  # dns/zone: root hints are a zone file
     "routing": ["dns"],
-    "mailauth": ["dns"],
+    "mailauth": ["dns", "resolver"],  # resolver: the DnsLookup over the resolver (resolver_lookup)
     "auth": ["dns/zone", "net"],
     "queue": ["smtp"],
     "delivery": ["queue", "routing", "resolver", "smtp", "net"],
