@@ -65,6 +65,13 @@ asio::awaitable<void> mx_area(resolver::Resolver* resolver, Report* report,
                        std::uint16_t port) -> asio::awaitable<void> {
       *out = co_await probe_tlsa(*r, e, port);
     }(resolver, &report->tlsa[i], exchanges[i], options->smtp_port));
+  std::vector<MxAddressRef> refs;
+  for (const auto& a : addresses) refs.push_back({a.exchange, a.address});
+  tasks.push_back([](resolver::Resolver* r, MailAuthFacts* out, std::string domain,
+                     std::vector<MxAddressRef> mx,
+                     std::vector<std::string> selectors) -> asio::awaitable<void> {
+    *out = co_await probe_mailauth(*r, std::move(domain), std::move(mx), std::move(selectors));
+  }(resolver, &report->mailauth, report->domain, std::move(refs), options->dkim_selectors));
   co_await run_parallel(std::move(tasks));
 }
 
@@ -110,6 +117,9 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
   else
     f.push_back(make_finding("zone-unavailable", report.domain,
                              "no --zone FILE given: the zone's content was not checked"));
+  add(check_spf(report.mailauth));
+  add(check_dmarc(report.mailauth));
+  add(check_dkim(report.mailauth));
   add(check_tls_records(report.domain, report.mta_sts, report.tlsrpt));
   for (const auto& s : report.smtp) add(check_smtp(s));
   for (const auto& t : report.tlsa) {

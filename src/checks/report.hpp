@@ -10,6 +10,7 @@
 #include <asio/awaitable.hpp>
 
 #include "checks/finding.hpp"
+#include "checks/mailauth_checks.hpp"
 #include "checks/ns_checks.hpp"
 #include "checks/ns_probe.hpp"
 #include "checks/record_checks.hpp"
@@ -44,6 +45,7 @@ struct Report {
   std::vector<PtrFacts> ptr;
   TxtLookup mta_sts, tlsrpt;
   std::vector<TlsaFacts> tlsa;
+  MailAuthFacts mailauth;
   std::vector<Finding> findings;  // sorted (sort_findings)
   double elapsed_ms = 0;
 };

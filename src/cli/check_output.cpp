@@ -82,6 +82,23 @@ json smtp_json(const checks::SmtpFacts& s) {
           {"transcript", s.transcript}};
 }
 
+json dkim_json(const checks::MailAuthFacts& m) {
+  json out = json::array();
+  for (const auto& k : m.dkim) {
+    if (k.lookup.records.empty() && !k.requested) continue;  // common selectors not in use
+    json key = nullptr;
+    if (k.lookup.key)
+      key = {{"type", mailauth::dkim_key_type_name(k.lookup.key->key_type)},
+             {"bits", k.lookup.key->key_bits},
+             {"revoked", k.lookup.key->revoked}};
+    out.push_back({{"selector", k.selector},
+                   {"name", k.lookup.name},
+                   {"status", mailauth::dns_status_name(k.lookup.status)},
+                   {"key", key}});
+  }
+  return out;
+}
+
 }  // namespace
 
 json check_report_json(const checks::Report& r) {
@@ -107,25 +124,33 @@ json check_report_json(const checks::Report& r) {
                    {"confirmed", p.confirmed}});
   std::size_t counts[4] = {};
   for (const auto& f : r.findings) ++counts[static_cast<int>(f.severity)];
-  return {{"domain", r.domain},
-          {"findings", findings},
-          {"summary",
-           {{"errors", counts[0]},
-            {"warnings", counts[1]},
-            {"notices", counts[2]},
-            {"info", counts[3]}}},
-          {"status", checks::exit_status(r.findings)},
-          {"mx", route_plan_json(r.plan, r.domain)},
-          {"nameservers", nameservers_json(r.nameservers)},
-          {"delegation",
-           {{"parent_server", r.nameservers.parent_server},
-            {"parent_ns", r.nameservers.parent_ns},
-            {"zone_ns", r.nameservers.child_ns},
-            {"error", r.nameservers.parent_answered ? "" : r.nameservers.parent_error}}},
-          {"smtp", smtp},
-          {"dnsbl", dnsbl},
-          {"ptr", ptr},
-          {"elapsed_ms", r.elapsed_ms}};
+  return {
+      {"domain", r.domain},
+      {"findings", findings},
+      {"summary",
+       {{"errors", counts[0]},
+        {"warnings", counts[1]},
+        {"notices", counts[2]},
+        {"info", counts[3]}}},
+      {"status", checks::exit_status(r.findings)},
+      {"mx", route_plan_json(r.plan, r.domain)},
+      {"nameservers", nameservers_json(r.nameservers)},
+      {"delegation",
+       {{"parent_server", r.nameservers.parent_server},
+        {"parent_ns", r.nameservers.parent_ns},
+        {"zone_ns", r.nameservers.child_ns},
+        {"error", r.nameservers.parent_answered ? "" : r.nameservers.parent_error}}},
+      {"smtp", smtp},
+      {"dnsbl", dnsbl},
+      {"ptr", ptr},
+      {"spf",
+       {{"records", r.mailauth.spf.records},
+        {"lookups", r.mailauth.spf_probe ? json(r.mailauth.spf_probe->dns_lookups) : json(nullptr)},
+        {"void_lookups",
+         r.mailauth.spf_probe ? json(r.mailauth.spf_probe->void_lookups) : json(nullptr)}}},
+      {"dmarc", {{"name", r.mailauth.dmarc.record_name}, {"records", r.mailauth.dmarc.records}}},
+      {"dkim", dkim_json(r.mailauth)},
+      {"elapsed_ms", r.elapsed_ms}};
 }
 
 std::string check_report_text(const checks::Report& r) {
