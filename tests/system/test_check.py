@@ -91,6 +91,21 @@ def make_cert(directory: Path, name: str, days: int = 30) -> tuple[Path, Path, s
     return cert, key, hashlib.sha256(der).hexdigest()
 
 
+def dkim_keys(directory: Path) -> tuple[str, str]:
+    """The p= of an Ed25519 key (RFC 8463: the raw 32 octets) and of a 1024-bit RSA key (its
+    SubjectPublicKeyInfo), in Base64."""
+    import base64
+    out = []
+    for algorithm, options in (("ed25519", []), ("rsa", ["-pkeyopt", "rsa_keygen_bits:1024"])):
+        key = directory / f"dkim-{algorithm}.key"
+        subprocess.run(["openssl", "genpkey", "-algorithm", algorithm, *options, "-out", str(key)], check=True,
+                       capture_output=True)
+        der = subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-outform", "DER"], check=True,
+                             capture_output=True).stdout
+        out.append(base64.b64encode(der[-32:] if algorithm == "ed25519" else der).decode())
+    return out[0], out[1]
+
+
 class World:
     def __init__(self, mxkit: Path, root: Path):
         self.mxkit, self.root = mxkit, root
@@ -103,9 +118,28 @@ class World:
         self.cert1 = make_cert(certs, "mx1.good.test")
         self.cert2 = make_cert(certs, "mx2.good.test")
         self.wrong = make_cert(certs, "wrong.name.test")
+        ed25519, weak = dkim_keys(certs)
         net = self.net = CheckInternet(mxkit, root / "internet")
-        net.add_domain("good.test", GOOD + f"_{self.smtp_port}._tcp.mx1 TLSA 3 1 1 {self.cert1[2]}\n",
+        net.add_domain("good.test", GOOD + f"_{self.smtp_port}._tcp.mx1 TLSA 3 1 1 {self.cert1[2]}\n"
+                       f"default._domainkey TXT \"v=DKIM1; k=ed25519; p={ed25519}\"\n"
+                       f"weak._domainkey TXT \"v=DKIM1; k=rsa; p={weak}\"\n"
+                       "old._domainkey TXT \"v=DKIM1; k=rsa; p=\"\n"
+                       "bad._domainkey TXT \"v=DKIM1; k=rsa; p=!!notbase64\"\n",
                        servers=["127.0.0.4", "127.0.0.5"])
+        # SPF and DMARC faults (mailauth_checks); their MX is good.test's mx1.
+        lim = " ".join(f"a:h{i}.spflimit.test" for i in range(11))
+        hosts = "".join(f"h{i} A 192.0.2.{i + 10}\n" for i in range(11))
+        for name, records in [
+            ("spfmulti", '@ TXT "v=spf1 mx -all"\n@ TXT "v=spf1 -all"\n'),
+            ("spfsyntax", '@ TXT "v=spf1 ip4:192.0.2.1/33 -all"\n'),
+            ("spflimit", f'@ TXT "v=spf1 {lim} -all"\n{hosts}'),
+            ("spfvoid", '@ TXT "v=spf1 a:n1.spfvoid.test a:n2.spfvoid.test a:n3.spfvoid.test -all"\n'),
+            ("spfall", '@ TXT "v=spf1 ptr +all"\n'),
+            ("spfmx", '@ TXT "v=spf1 ip4:192.0.2.1 -all"\n'),
+            ("dmarcsyntax", '_dmarc TXT "v=DMARC1; p=bogus"\n'),
+            ("dmarcnone", '_dmarc TXT "v=DMARC1; p=none; rua=mailto:reports@other.test"\n'),
+        ]:
+            net.add_domain(f"{name}.test", f"@ MX 10 mx1.good.test.\n{records}", servers=["127.0.0.4", "127.0.0.5"])
         # MX faults (mx_checks): one exchange, aliases, literals, missing addresses, duplicates.
         net.add_domain("single.test", "@ MX 10 mx\nmx A 127.0.1.1\n")
         net.add_domain("alias.test", "@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n"
@@ -113,7 +147,8 @@ class World:
                        servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("nomx.test", "@ A 127.0.1.9\n", servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("empty.test", "@ TXT \"nothing\"\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("nomail.test", "@ MX 0 .\n_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:a@b.test\"\n",
+        net.add_domain("nomail.test", "@ MX 0 .\n@ TXT \"v=spf1 -all\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n"
+                       "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:a@b.test\"\n",
                        servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("nullmix.test", "@ MX 0 .\n@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("nullpref.test", "@ MX 10 .\n", servers=["127.0.0.4", "127.0.0.5"])
@@ -270,12 +305,35 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
     ("tlsabad.test", {"tlsa-mismatch"}),
     ("sts.test", {"mta-sts-invalid"}),
     ("good.test", {"zone-unavailable", "ptr-missing", "mx-address-not-public"}),
+    ("single.test", {"spf-missing", "dmarc-missing", "dkim-key-missing"}),
+    ("spfmulti.test", {"spf-multiple"}),
+    ("spfsyntax.test", {"spf-syntax"}),
+    ("spflimit.test", {"spf-too-many-lookups"}),
+    ("spfvoid.test", {"spf-void-lookups"}),
+    ("spfall.test", {"spf-pass-all", "spf-ptr"}),
+    ("spfmx.test", {"spf-mx-not-authorized"}),
+    ("dmarcsyntax.test", {"dmarc-syntax"}),
+    ("dmarcnone.test", {"dmarc-policy-none", "dmarc-report-uri-unauthorized"}),
 ])
 def test_code_fires(world, domain, expected):
     status, report, _ = world.check(domain)
     assert expected <= codes(report), report["findings"]
     worst = {f["severity"] for f in report["findings"]}
     assert status == (2 if "error" in worst else 1 if "warning" in worst else 0)
+
+
+def test_dkim_selectors(world):
+    _, report, _ = world.check("good.test", "--no-smtp", "--dkim-selector", "weak", "--dkim-selector", "old",
+                               "--dkim-selector", "bad", "--dkim-selector", "nosuch")
+    by_code = {}
+    for f in report["findings"]:
+        by_code.setdefault(f["code"], []).append(f)
+    assert by_code["dkim-key-weak"][0]["severity"] == "warning" and "1024" in by_code["dkim-key-weak"][0]["message"]
+    assert by_code["dkim-key-revoked"][0]["subject"].startswith("old._domainkey")
+    assert by_code["dkim-syntax"][0]["subject"].startswith("bad._domainkey")
+    assert [f["subject"] for f in by_code["dkim-key-missing"]] == ["nosuch._domainkey.good.test"]
+    keys = {k["selector"]: k for k in report["dkim"]}
+    assert keys["default"]["key"]["type"] == "ed25519"
 
 
 def test_null_mx_domain_exits_zero(world):
