@@ -379,3 +379,12 @@ def test_text_report_and_could_not_run(world):
     bad = subprocess.run([str(world.mxkit), "check", "bad..name", *world.net.resolver_args()],
                          capture_output=True, text=True, timeout=20)
     assert bad.returncode == 3 and "mxkit check" in bad.stderr
+
+
+def test_every_code_is_documented():
+    import re
+    repo = Path(__file__).resolve().parents[2]
+    catalogue = re.findall(r'^\s+\{"([a-z0-9-]+)", "[a-z]+", S::', (repo / "src/checks/finding.cpp").read_text(), re.M)
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", (repo / "docs/checks.md").read_text(), re.M))
+    assert len(catalogue) > 50
+    assert set(catalogue) == documented
