@@ -1,5 +1,7 @@
 // The report of `mxkit check` as JSON and as text (see check_command.hpp).
+#include <algorithm>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -155,20 +157,35 @@ json check_report_json(const checks::Report& r) {
 
 std::string check_report_text(const checks::Report& r) {
   std::string out = fmt::format("mxkit check {}\n", r.domain);
-  // Grouped by area in report order; within an area errors first (findings are sorted so).
-  for (const auto& area : checks::areas()) {
-    std::vector<const checks::Finding*> in_area;
+  if (!r.plan.reason.empty()) out += fmt::format("{}\n", r.plan.reason);
+  for (const auto& t : r.plan.targets) {
+    std::string addresses;
+    for (const auto& a : t.addresses) addresses += (addresses.empty() ? "" : ", ") + a.to_text();
+    out += fmt::format("  MX {:<5} {}  {}\n", t.preference, t.exchange.to_text(), addresses);
+  }
+  // Grouped by area, the areas with the worst findings first (errors first), then in report
+  // order; within an area worst first (findings are sorted so).
+  std::vector<std::pair<checks::Severity, std::size_t>> order;
+  for (std::size_t i = 0; i < checks::areas().size(); ++i) {
+    auto worst = checks::Severity::info;
+    bool any = false;
     for (const auto& f : r.findings)
-      if (f.area == area) in_area.push_back(&f);
-    std::stable_sort(in_area.begin(), in_area.end(),
-                     [](const auto* a, const auto* b) { return a->severity < b->severity; });
-    if (in_area.empty()) continue;
+      if (f.area == checks::areas()[i]) {
+        any = true;
+        worst = std::min(worst, f.severity);
+      }
+    if (any) order.emplace_back(worst, i);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& entry : order) {
+    const auto area = checks::areas()[entry.second];
     out += fmt::format("\n{}:\n", area);
-    for (const auto* f : in_area) {
-      out += fmt::format("  {:<7} [{}] {}: {}\n", checks::severity_name(f->severity), f->code,
-                         f->subject, f->message);
-      if (f->severity <= checks::Severity::notice)
-        out += fmt::format("          fix: {} ({})\n", f->fix, f->rfc);
+    for (const auto& f : r.findings) {
+      if (f.area != area) continue;
+      out += fmt::format("  {:<7} [{}] {}: {}\n", checks::severity_name(f.severity), f.code,
+                         f.subject, f.message);
+      if (f.severity <= checks::Severity::notice)
+        out += fmt::format("          fix: {} ({})\n", f.fix, f.rfc);
     }
   }
   std::size_t counts[4] = {};

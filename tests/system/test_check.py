@@ -373,6 +373,9 @@ def test_text_report_and_could_not_run(world):
     assert result.returncode == 2
     lines = result.stdout.splitlines()
     assert "smtp:" in lines
+    # Areas with errors come first: the first area printed holds an error.
+    first_area = next(i for i, l in enumerate(lines) if l.endswith(":") and not l.startswith(" ") and i > 0)
+    assert lines[first_area + 1].strip().startswith("error"), lines
     first = next(i for i, l in enumerate(lines) if "[smtp-open-relay]" in l)
     assert lines[first + 1].strip().startswith("fix:")
     assert lines[-1].startswith("relay.test.: ") and "error" in lines[-1]
