@@ -391,3 +391,44 @@ def test_every_code_is_documented():
     documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", (repo / "docs/checks.md").read_text(), re.M))
     assert len(catalogue) > 50
     assert set(catalogue) == documented
+
+
+def test_ptr_mismatch_and_forward_confirmed(mxkit, tmp_path):
+    """The test internet has no reverse zones: here one mxkit serve is authoritative for a
+    domain and its reverse zone, asked in stub mode (--resolver). 127.0.1.1's PTR names a host
+    with another address (ptr-mismatch); 127.0.1.2's names its MX, which resolves back."""
+    from internet import free_port
+    address = "127.0.0.9"
+    port = free_port([address])
+    (tmp_path / "ptr.zone").write_text(
+        "$ORIGIN ptr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\nns A 127.0.0.9\n"
+        "@ MX 10 mx1\n@ MX 20 mx2\nmx1 A 127.0.1.1\nmx2 A 127.0.1.2\nelsewhere A 127.0.1.99\n")
+    (tmp_path / "rev.zone").write_text(
+        "$ORIGIN 1.0.127.in-addr.arpa.\n$TTL 300\n@ SOA ns.ptr.test. hostmaster.ptr.test. 1 7200 900 1209600 300\n"
+        "@ NS ns.ptr.test.\n1 PTR elsewhere.ptr.test.\n2 PTR mx2.ptr.test.\n")
+    log = open(tmp_path / "dns.log", "w")
+    proc = subprocess.Popen([str(mxkit), "serve", "--dns-listen", f"{address}:{port}", "--zone",
+                             f"ptr.test.={tmp_path / 'ptr.zone'}", "--zone",
+                             f"1.0.127.in-addr.arpa.={tmp_path / 'rev.zone'}"], stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        import dns.message
+        import dns.query
+        end = time.monotonic() + 5
+        while True:
+            try:
+                dns.query.udp(dns.message.make_query("ptr.test.", "SOA"), address, port=port, timeout=0.1)
+                break
+            except Exception:
+                assert time.monotonic() < end and proc.poll() is None, "the DNS server did not start"
+        done = subprocess.run([str(mxkit), "check", "ptr.test", "--json", "--no-smtp", "--no-dnsbl",
+                               "--resolver", f"{address}:{port}", "--timeout", "300"],
+                              capture_output=True, text=True, timeout=20)
+        report = json.loads(done.stdout)
+        ptr = {p["address"]: p for p in report["ptr"]}
+        assert ptr["127.0.1.2"]["confirmed"] and ptr["127.0.1.2"]["names"] == ["mx2.ptr.test."]
+        assert not ptr["127.0.1.1"]["confirmed"]
+        found = [(f["code"], f["subject"]) for f in report["findings"] if f["area"] == "ptr"]
+        assert found == [("ptr-mismatch", "mx1.ptr.test. 127.0.1.1")], report["findings"]
+    finally:
+        processes.stop(proc)
+        log.close()
