@@ -67,6 +67,9 @@ const std::vector<CodeInfo> kCatalogue = {
      "MX RRset and its TTL must be the same everywhere."},
     {"mx-ttl-long", "nameservers", S::warning, "RFC 1912 §2.2",
      "Use an MX TTL of a day or less (an hour is usual) so a change of mail servers is seen soon."},
+    {"propagation-pending", "nameservers", S::notice, "RFC 2308 §4 / RFC 1035 §3.2.1",
+     "Wait for the resolver's cached TTL to run out, or flush its cache; lower the TTL before "
+     "the next change."},
     // --- Zone content (the zone checks of `mxkit zone check`, docs/zone-checks.md)
     {"zone-unavailable", "zone", S::info, "RFC 5936 §6",
      "Give --zone FILE, or allow AXFR from the checking host, to check the zone's content."},

@@ -102,6 +102,11 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
     std::vector<asio::awaitable<void>> tasks;
     tasks.push_back(mx_area(&resolver, &report, &options, &rng));
     tasks.push_back(ns_area(&resolver, &report, &options));
+    if (!options.resolvers.empty())
+      tasks.push_back([](Report* out, std::vector<std::string> r, dns::Name d,
+                         ProbeOptions o) -> asio::awaitable<void> {
+        out->resolvers = co_await probe_resolvers(std::move(r), std::move(d), std::move(o));
+      }(&report, options.resolvers, domain, options.probe));
     tasks.push_back(txt_into(&resolver, &report.mta_sts, "_mta-sts." + report.domain));
     tasks.push_back(txt_into(&resolver, &report.tlsrpt, "_smtp._tls." + report.domain));
     co_await run_parallel(std::move(tasks));
@@ -112,6 +117,7 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
   };
   add(check_mx(report.plan));
   add(check_nameservers(report.nameservers));
+  add(check_propagation(report.resolvers, report.nameservers));
   if (!options.zone_file.empty())
     add(check_zone_file(options.zone_file, domain));
   else

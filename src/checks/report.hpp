@@ -13,6 +13,7 @@
 #include "checks/mailauth_checks.hpp"
 #include "checks/ns_checks.hpp"
 #include "checks/ns_probe.hpp"
+#include "checks/propagation.hpp"
 #include "checks/record_checks.hpp"
 #include "checks/smtp_checks.hpp"
 #include "dns/name.hpp"
@@ -31,6 +32,7 @@ struct CheckOptions {
   ProbeOptions probe;
   std::chrono::milliseconds smtp_timeout{5000};
   routing::RoutingOptions routing;
+  std::vector<std::string> resolvers;  // --resolver: compared for propagation
 };
 
 // The blacklists asked when --dnsbl is not given: widely used, free for low-volume queries.
@@ -46,6 +48,7 @@ struct Report {
   TxtLookup mta_sts, tlsrpt;
   std::vector<TlsaFacts> tlsa;
   MailAuthFacts mailauth;
+  std::vector<ResolverView> resolvers;
   std::vector<Finding> findings;  // sorted (sort_findings)
   double elapsed_ms = 0;
 };

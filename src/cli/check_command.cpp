@@ -43,7 +43,10 @@ int run_check(const CheckArgs& args) {
     return fail(fmt::format("\"{}\": not a domain name{}", args.domain,
                             domain ? "" : ": " + domain.error().message));
   ResolverOptions resolver_options = args.resolver;
-  if (!args.resolvers.empty()) resolver_options.resolver = args.resolvers.front();
+  // Stub mode through the first --resolver, unless --root-hints resolves from the roots; either
+  // way every --resolver's MX answer is compared with the authoritative one (propagation).
+  if (!args.resolvers.empty() && args.resolver.root_hints.empty())
+    resolver_options.resolver = args.resolvers.front();
   auto config = make_resolver_config(resolver_options);
   if (!config) return fail(config.error().message);
   config->trace = true;  // the plan's steps carry their paths, as `route --json` gives them
@@ -55,6 +58,7 @@ int run_check(const CheckArgs& args) {
     options.dnsbl_zones = args.dnsbl.empty() ? checks::default_dnsbl_zones() : args.dnsbl;
   options.dkim_selectors = args.dkim_selectors;
   options.zone_file = args.zone;
+  options.resolvers = args.resolvers;
   options.probe.timeout = config->timeout;
   if (args.resolver.dns_port != 0) options.probe.dns_port = args.resolver.dns_port;
   options.smtp_timeout = std::max(config->timeout, std::chrono::milliseconds(5000));
@@ -117,8 +121,10 @@ void add_check_command(CLI::App& app, int& exit_code) {
   check->add_option("--zone", args->zone, "The domain's zone file: check its content too")
       ->type_name("FILE");
   check
-      ->add_option("--resolver", args->resolvers,
-                   "Recursive server to ask, IP[:PORT] (default: /etc/resolv.conf)")
+      ->add_option(
+          "--resolver", args->resolvers,
+          "Recursive server, IP[:PORT] (repeatable): the first resolves (stub mode, unless "
+          "--root-hints); each one's MX answer is compared with the authoritative one")
       ->type_name("IP[:PORT]");
   check
       ->add_option(

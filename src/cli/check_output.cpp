@@ -84,6 +84,18 @@ json smtp_json(const checks::SmtpFacts& s) {
           {"transcript", s.transcript}};
 }
 
+json propagation_json(const std::vector<checks::ResolverView>& views) {
+  json out = json::array();
+  for (const auto& v : views)
+    out.push_back({{"resolver", v.resolver},
+                   {"answered", v.answered},
+                   {"error", v.error},
+                   {"rcode", v.rcode},
+                   {"mx", v.mx},
+                   {"ttl", optional_json(v.ttl)}});
+  return out;
+}
+
 json dkim_json(const checks::MailAuthFacts& m) {
   json out = json::array();
   for (const auto& k : m.dkim) {
@@ -152,6 +164,7 @@ json check_report_json(const checks::Report& r) {
          r.mailauth.spf_probe ? json(r.mailauth.spf_probe->void_lookups) : json(nullptr)}}},
       {"dmarc", {{"name", r.mailauth.dmarc.record_name}, {"records", r.mailauth.dmarc.records}}},
       {"dkim", dkim_json(r.mailauth)},
+      {"propagation", propagation_json(r.resolvers)},
       {"elapsed_ms", r.elapsed_ms}};
 }
 

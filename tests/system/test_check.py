@@ -432,3 +432,40 @@ def test_ptr_mismatch_and_forward_confirmed(mxkit, tmp_path):
     finally:
         processes.stop(proc)
         log.close()
+
+
+def test_propagation_against_each_resolver(world, tmp_path):
+    """Each --resolver is asked for the MX (with RD) and compared with the authoritative answer.
+    A server still holding good.test's old zone stands for a resolver with a stale cache; the
+    authoritative server itself agrees."""
+    from internet import free_port
+    address = "127.0.0.10"
+    port = free_port([address])
+    zone = tmp_path / "old.zone"
+    zone.write_text("$ORIGIN good.test.\n$TTL 1800\n@ SOA ns1 hostmaster 1 7200 900 1209600 300\n@ NS ns1\n"
+                    "ns1 A 127.0.0.4\n@ MX 10 oldmx\noldmx A 127.0.1.50\n")
+    log = open(tmp_path / "dns.log", "w")
+    proc = subprocess.Popen([str(world.mxkit), "serve", "--dns-listen", f"{address}:{port}", "--zone",
+                             f"good.test.={zone}"], stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        import dns.message
+        import dns.query
+        end = time.monotonic() + 5
+        while True:
+            try:
+                dns.query.udp(dns.message.make_query("good.test.", "SOA"), address, port=port, timeout=0.1)
+                break
+            except Exception:
+                assert time.monotonic() < end and proc.poll() is None, "the DNS server did not start"
+        _, report, _ = world.check("good.test", "--no-smtp", "--resolver", f"{address}:{port}",
+                                   "--resolver", f"127.0.0.4:{world.net.port}")
+        views = {v["resolver"]: v for v in report["propagation"]}
+        assert views[f"{address}:{port}"]["mx"] == ["10 oldmx.good.test."]
+        assert views[f"{address}:{port}"]["ttl"] == 1800
+        assert views[f"127.0.0.4:{world.net.port}"]["mx"] == ["10 mx1.good.test.", "20 mx2.good.test."]
+        pending = [f for f in report["findings"] if f["code"] == "propagation-pending"]
+        assert [f["subject"] for f in pending] == [f"{address}:{port}"], report["findings"]
+        assert "1800 s" in pending[0]["message"] and pending[0]["severity"] == "notice"
+    finally:
+        processes.stop(proc)
+        log.close()
