@@ -8,6 +8,7 @@
 #include "checks/finding.hpp"
 #include "checks/mx_checks.hpp"
 #include "checks/ns_checks.hpp"
+#include "checks/propagation.hpp"
 #include "checks/record_checks.hpp"
 #include "checks/serial.hpp"
 #include "checks/smtp_checks.hpp"
@@ -202,6 +203,19 @@ TEST(NsChecks, EachFault) {
   f.parent_answered = false;
   f.parent_error = "timeout";
   EXPECT_EQ(codes(check_nameservers(f)), std::set<std::string>{"ns-lookup-failed"});
+}
+
+TEST(Propagation, StaleResolverOnly) {
+  const auto servers = healthy_servers();
+  ResolverView fresh{"192.0.2.53:53", true, "", "NOERROR", {"10 mx.example.test."}, 300};
+  ResolverView stale{"192.0.2.54:53", true, "", "NOERROR", {"10 old.example.test."}, 1700};
+  ResolverView silent{"192.0.2.55:53", false, "timeout after 1500 ms", "", {}, std::nullopt};
+  const auto found = check_propagation({fresh, stale, silent}, servers);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].code, "propagation-pending");
+  EXPECT_EQ(found[0].subject, "192.0.2.54:53");
+  EXPECT_NE(found[0].message.find("1700 s"), std::string::npos);
+  EXPECT_TRUE(check_propagation({stale}, NameServerFacts{}).empty());  // no authority to compare
 }
 
 TEST(RecordChecks, ReversedAddresses) {
