@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include <asio.hpp>
@@ -49,7 +50,8 @@ std::vector<std::uint8_t> notify_response(std::uint16_t id, dns::WireName zone, 
 
 core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,
                                std::span<const std::uint8_t> soa_rdata, std::uint32_t soa_ttl,
-                               int attempts, std::chrono::milliseconds timeout) {
+                               int attempts, std::chrono::milliseconds timeout,
+                               const dns::TsigKey* key) {
   std::error_code ec;
   auto address = asio::ip::make_address(target.host, ec);
   if (ec) return core::fail(fmt::format("\"{}\" is not an IP address", target.host));
@@ -64,6 +66,11 @@ core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,
   std::random_device entropy;
   auto id = static_cast<std::uint16_t>(entropy());
   auto message = notify_message(id, zone, soa_rdata, soa_ttl);
+  std::optional<dns::TsigSigner> signer;
+  if (key) {
+    signer.emplace(*key, std::nullopt);
+    message = signer->sign(message, dns::tsig_now());
+  }
   std::vector<std::uint8_t> reply(65535);
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (::sendto(fd, message.data(), message.size(), 0, peer.data(), static_cast<socklen_t>(peer.size())) < 0)
@@ -82,6 +89,13 @@ core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,
       from.resize(from_size);
       if (from != peer || static_cast<std::size_t>(n) < dns::kHeaderSize) continue;
       if ((reply[0] << 8 | reply[1]) != id || !(reply[2] & 0x80)) continue;
+      const std::span<const std::uint8_t> answer(reply.data(), static_cast<std::size_t>(n));
+      if (signer) {
+        // RFC 8945 §5.3: the reply to a signed request must be signed with the same key.
+        dns::TsigVerifier verifier(*key, signer->last_mac());
+        if (auto verified = verifier.feed(answer, dns::tsig_now()); !verified)
+          return core::fail(fmt::format("NOTIFY to {}:{}: {}", target.host, target.port, verified.error().message));
+      }
       const int rcode = reply[3] & 0x0F;
       if (rcode != dns::rcode::NOERROR)
         return core::fail(fmt::format("NOTIFY to {}:{} answered with rcode {}", target.host, target.port, rcode));

@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "dns/name.hpp"
+#include "dns/tsig.hpp"
 
 namespace mxkit::auth {
 
@@ -29,9 +30,11 @@ std::vector<std::uint8_t> notify_response(std::uint16_t id, dns::WireName zone, 
                                           std::uint16_t qclass, std::uint16_t rcode);
 
 // Sends a NOTIFY over UDP and waits for the matching reply, retrying (RFC 1996 §3.6) up to
-// `attempts` times, `timeout` each. Blocking: call it off the serving threads.
+// `attempts` times, `timeout` each. Blocking: call it off the serving threads. With `key` the
+// NOTIFY is signed (RFC 8945) and the reply must be signed with the same key.
 core::Result<void> send_notify(const NotifyTarget& target, dns::WireName zone,
                                std::span<const std::uint8_t> soa_rdata, std::uint32_t soa_ttl,
-                               int attempts = 5, std::chrono::milliseconds timeout = std::chrono::seconds(1));
+                               int attempts = 5, std::chrono::milliseconds timeout = std::chrono::seconds(1),
+                               const dns::TsigKey* key = nullptr);
 
 }  // namespace mxkit::auth

@@ -145,10 +145,13 @@ void Secondary::stop() {
   });
 }
 
-bool Secondary::from_primary(const asio::ip::address& address) const {
+bool Secondary::notify_allowed(const asio::ip::address& address) const {
   auto plain = address;
   if (address.is_v6() && address.to_v6().is_v4_mapped())
     plain = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  if (!source_.allow_notify.empty())
+    return std::any_of(source_.allow_notify.begin(), source_.allow_notify.end(),
+                       [&](const AddressPrefix& p) { return p.contains(plain); });
   return std::any_of(primaries_.begin(), primaries_.end(),
                      [&](const tcp::endpoint& e) { return e.address() == plain; });
 }
@@ -195,11 +198,14 @@ asio::awaitable<bool> Secondary::refresh() {
   const dns::WireName origin = source_.origin.wire();
   for (const auto& primary : primaries_) {
     const std::uint16_t id = random_id();
-    const auto query = soa_query(id, origin);
+    auto query = soa_query(id, origin);
+    auto verifier = sign_query(query);
     core::Result<std::uint32_t> serial = core::fail("no reply");
     auto asked = co_await tcp_exchange(
         primary, query,
         [&](std::span<const std::uint8_t> m) -> core::Result<bool> {
+          if (verifier)
+            if (auto v = verifier->feed(m, dns::tsig_now()); !v) return tl::unexpected(v.error());
           serial = read_soa_answer(m, id, origin);
           if (!serial) return tl::unexpected(serial.error());
           return true;
@@ -240,10 +246,19 @@ asio::awaitable<core::Result<void>> Secondary::transfer(const tcp::endpoint& pri
     current_soa = zone_soa_record(*zone_);
   }
   TransferReader reader(source_.origin, id, qtype, current);
-  const auto query =
-      transfer_query(id, source_.origin.wire(), qtype, zone_ ? &current_soa : nullptr);
+  auto query = transfer_query(id, source_.origin.wire(), qtype, zone_ ? &current_soa : nullptr);
+  auto verifier = sign_query(query);
   auto read = co_await tcp_exchange(
-      primary, query, [&](std::span<const std::uint8_t> m) { return reader.feed(m); },
+      primary, query,
+      [&](std::span<const std::uint8_t> m) -> core::Result<bool> {
+        // RFC 8945 §5.3.1: every message is checked; unsigned ones are digested with the next.
+        if (verifier)
+          if (auto v = verifier->feed(m, dns::tsig_now()); !v) return tl::unexpected(v.error());
+        auto done = reader.feed(m);
+        if (done && *done && verifier)
+          if (auto last = verifier->finish(); !last) return tl::unexpected(last.error());
+        return done;
+      },
       kStepTimeout);
   if (!read) {
     counters_.failed_transfers_in.fetch_add(1, std::memory_order_relaxed);
@@ -293,6 +308,13 @@ asio::awaitable<core::Result<void>> Secondary::transfer(const tcp::endpoint& pri
   if (!source_.file.empty()) write_copy(*received);
   hooks_.install(std::move(before), std::move(received), std::move(changes));
   co_return core::Result<void>{};
+}
+
+std::optional<dns::TsigVerifier> Secondary::sign_query(std::vector<std::uint8_t>& query) const {
+  if (!source_.key) return std::nullopt;
+  dns::TsigSigner signer(*source_.key, std::nullopt);
+  query = signer.sign(query, dns::tsig_now());
+  return dns::TsigVerifier(*source_.key, signer.last_mac());
 }
 
 void Secondary::write_copy(const Zone& zone) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "auth/server.hpp"
 #include "auth/zone.hpp"
 #include "core/result.hpp"
+#include "dns/tsig.hpp"
 
 namespace mxkit::auth {
 
@@ -49,8 +51,11 @@ class Secondary {
   // Refresh at once (a NOTIFY came); callable from any thread.
   void notify();
   void stop();
-  // True when `address` is one of the zone's primaries (NOTIFY is accepted from them only).
-  bool from_primary(const asio::ip::address& address) const;
+  // True when a NOTIFY from `address` is accepted: it matches allow_notify, or, when that is
+  // empty, is one of the zone's primaries (BIND's allow-notify default).
+  bool notify_allowed(const asio::ip::address& address) const;
+  // The key the zone requires, or nullptr.
+  const dns::TsigKey* key() const { return source_.key ? &*source_.key : nullptr; }
 
  private:
   asio::awaitable<void> loop();
@@ -58,6 +63,8 @@ class Secondary {
   asio::awaitable<core::Result<void>> transfer(const asio::ip::tcp::endpoint& primary,
                                                std::uint16_t qtype);
   void write_copy(const Zone& zone);
+  // With the zone's key: signs `query` in place and returns the verifier for its answers.
+  std::optional<dns::TsigVerifier> sign_query(std::vector<std::uint8_t>& query) const;
 
   asio::io_context& io_;
   ZoneSource source_;

@@ -23,6 +23,7 @@
 #include "auth/prefetch.hpp"
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
+#include "auth/tsig_gate.hpp"
 #include "auth/zone_journals.hpp"
 #include "core/log.hpp"
 #include "net/endpoint.hpp"
@@ -198,10 +199,12 @@ struct DnsServer::Impl {
   void announce(const std::shared_ptr<const Zone>& zone) {
     if (options.notify.empty()) return;
     std::lock_guard lock(notify_mutex);
-    notifiers.emplace_back([this, zone] {
+    const dns::TsigKey* key = key_for(zone->origin().wire());
+    notifiers.emplace_back([this, zone, key] {
       auto soa_rdata = zone->rdata(*zone->soa(), 0);
       for (const auto& target : options.notify) {
-        auto sent = send_notify(target, zone->origin().wire(), soa_rdata, zone->soa()->ttl);
+        auto sent = send_notify(target, zone->origin().wire(), soa_rdata, zone->soa()->ttl, 5,
+                                std::chrono::seconds(1), key);
         if (sent) {
           counters->notifies_sent.fetch_add(1, std::memory_order_relaxed);
           log(fmt::format("NOTIFY for {} (serial {}) acknowledged by {}:{}", zone->origin().to_text(),
@@ -265,9 +268,46 @@ struct DnsServer::Impl {
     return false;
   }
 
+  // The key a zone requires (ZoneSource::key), or nullptr.
+  const dns::TsigKey* key_for(dns::WireName origin) const {
+    for (const auto& source : sources)
+      if (source.key && dns::names_equal(source.origin.wire(), origin)) return &*source.key;
+    return nullptr;
+  }
+
+  // A transfer needs an allowed address and, when the zone names a key, a request verified
+  // with that key (RFC 8945; as Knot's ACLs, both must pass). Logs why when refused.
+  bool may_transfer(const Query& q, const asio::ip::address& peer, const TsigGate& gate) {
+    std::string origin;
+    dns::append_name_text(q.qname(), origin);
+    if (!transfer_allowed(peer)) {
+      log(fmt::format("refused a zone transfer of {} to {}: not in allow_transfer", origin, peer.to_string()));
+      return false;
+    }
+    const dns::TsigKey* key = key_for(q.qname());
+    if (signed_with(gate, key)) return true;
+    log(fmt::format("refused a zone transfer of {} to {}: not signed with key {}", origin, peer.to_string(),
+                    key->name.to_text()));
+    return false;
+  }
+
+  // The reply to a verified signed request, signed (RFC 8945 §5.3); others as they are.
+  static std::vector<std::uint8_t> seal(const TsigGate& gate, std::vector<std::uint8_t> reply) {
+    if (gate.verdict != TsigGate::Verdict::verified || reply.empty()) return reply;
+    return reply_signer(*gate.check).sign(reply, dns::tsig_now());
+  }
+
+  TsigGate check_tsig(std::span<const std::uint8_t> wire, const asio::ip::address& peer) {
+    TsigGate gate = check_request_tsig(wire, options.tsig_keys, dns::tsig_now());
+    if (gate.verdict == TsigGate::Verdict::rejected)
+      log(fmt::format("TSIG: refused a request from {}: {}", peer.to_string(), gate.check->why));
+    return gate;
+  }
+
   // RFC 1996 §3.7, §4.7: a NOTIFY for a secondary zone from one of its primaries starts a
   // refresh at once; from anyone else it is REFUSED; for a zone we do not serve, NOTAUTH.
-  std::vector<std::uint8_t> on_notify(Worker& w, std::span<const std::uint8_t> wire, const asio::ip::address& peer) {
+  std::vector<std::uint8_t> on_notify(Worker& w, std::span<const std::uint8_t> wire, const asio::ip::address& peer,
+                                      const TsigGate& gate) {
     Query q;
     std::string why;
     auto parsed = parse_query(wire, q, why);
@@ -276,9 +316,14 @@ struct DnsServer::Impl {
     if (parsed == QueryParse::formerr) return notify_response(q.id, q.qname(), q.qtype, q.qclass, dns::rcode::FORMERR);
     for (const auto& s : secondaries) {
       if (!dns::names_equal(s->origin().wire(), q.qname())) continue;
-      if (!s->from_primary(peer)) {
-        log(fmt::format("refused a NOTIFY for {} from {}: not a primary of the zone", s->origin().to_text(),
-                        peer.to_string()));
+      if (!s->notify_allowed(peer)) {
+        log(fmt::format("refused a NOTIFY for {} from {}: not in allow_notify (default: the zone's primaries)",
+                        s->origin().to_text(), peer.to_string()));
+        return notify_response(q.id, q.qname(), q.qtype, q.qclass, dns::rcode::REFUSED);
+      }
+      if (!signed_with(gate, s->key())) {
+        log(fmt::format("refused a NOTIFY for {} from {}: not signed with key {}", s->origin().to_text(),
+                        peer.to_string(), s->key()->name.to_text()));
         return notify_response(q.id, q.qname(), q.qtype, q.qclass, dns::rcode::REFUSED);
       }
       log(fmt::format("NOTIFY for {} from {}: refreshing", s->origin().to_text(), peer.to_string()));
@@ -291,13 +336,14 @@ struct DnsServer::Impl {
   }
 
   // IXFR over UDP (RFC 1995 §2): answered when it fits in one datagram, else the current SOA.
-  std::vector<std::uint8_t> udp_ixfr(Worker& w, std::span<const std::uint8_t> wire, const asio::ip::address& peer) {
+  std::vector<std::uint8_t> udp_ixfr(Worker& w, std::span<const std::uint8_t> wire, const asio::ip::address& peer,
+                                     const TsigGate& gate) {
     Query q;
     std::string why;
     if (parse_query(wire, q, why) != QueryParse::ok) return {};
     const ZoneSet& zones = zones_for(w);
     const Zone* zone = zones.find(q.qname());
-    if (!transfer_allowed(peer)) {
+    if (!may_transfer(q, peer, gate)) {
       counters->refused_transfers.fetch_add(1, std::memory_order_relaxed);
       return transfer_error(q, dns::rcode::REFUSED);
     }
@@ -382,12 +428,30 @@ struct DnsServer::Impl {
           std::uint8_t* answer = out.data() + replies * answer_size;
           const std::span<const std::uint8_t> wire(static_cast<const std::uint8_t*>(m.msg_hdr.msg_iov->iov_base), m.msg_len);
           std::size_t size = 0;
+          if (may_be_signed(wire)) [[unlikely]] {
+            const auto peer = sockaddr_address(peers[static_cast<std::size_t>(i)]);
+            TsigGate gate = check_tsig(wire, peer);
+            if (gate.verdict != TsigGate::Verdict::unsigned_request) {
+              auto reply = signed_udp_reply(w, zones, wire, peer, gate);
+              if (reply.empty() || reply.size() > answer_size) continue;
+              std::copy(reply.begin(), reply.end(), answer);
+              size = reply.size();
+              out_iov[replies] = {answer, size};
+              out_msgs[replies].msg_hdr = {};
+              out_msgs[replies].msg_hdr.msg_name = m.msg_hdr.msg_name;
+              out_msgs[replies].msg_hdr.msg_namelen = m.msg_hdr.msg_namelen;
+              out_msgs[replies].msg_hdr.msg_iov = &out_iov[replies];
+              out_msgs[replies].msg_hdr.msg_iovlen = 1;
+              ++replies;
+              continue;
+            }
+          }
           auto result = answer_query(zones, wire, {answer, answer_size}, false, options.answer, w.rotation++);
           // The answer function says NOTIMP to NOTIFY and to IXFR over UDP; those are rare and
           // answered here instead, so the fast path pays one comparison for them.
           if (result.rcode == dns::rcode::NOTIMP && (is_notify(wire) || transfer_type(wire) == dns::rrtype::IXFR)) {
             const auto peer = sockaddr_address(peers[static_cast<std::size_t>(i)]);
-            auto reply = is_notify(wire) ? on_notify(w, wire, peer) : udp_ixfr(w, wire, peer);
+            auto reply = is_notify(wire) ? on_notify(w, wire, peer, {}) : udp_ixfr(w, wire, peer, {});
             if (reply.empty() || reply.size() > answer_size) continue;
             std::copy(reply.begin(), reply.end(), answer);
             size = reply.size();
@@ -420,7 +484,8 @@ struct DnsServer::Impl {
   // RFC 5936: the whole zone over this connection, to addresses the allow-list names; others
   // get REFUSED, a name that is not one of our zone apexes NOTAUTH (§2.2.1). Returns false when
   // the connection must close.
-  asio::awaitable<bool> transfer(Worker& w, tcp::socket& socket, std::span<const std::uint8_t> wire) {
+  asio::awaitable<bool> transfer(Worker& w, tcp::socket& socket, std::span<const std::uint8_t> wire,
+                                 const TsigGate& gate) {
     Query q;
     std::string why;
     if (parse_query(wire, q, why) != QueryParse::ok) co_return false;
@@ -430,12 +495,9 @@ struct DnsServer::Impl {
     const ZoneSet& zones = zones_for(w);
     const Zone* zone = zones.find(q.qname());
     const auto started = std::chrono::steady_clock::now();
-    if (!transfer_allowed(peer)) {
+    if (!may_transfer(q, peer, gate)) {
       messages.push_back(transfer_error(q, dns::rcode::REFUSED));
       counters->refused_transfers.fetch_add(1, std::memory_order_relaxed);
-      std::string asked;
-      dns::append_name_text(q.qname(), asked);
-      log(fmt::format("refused a zone transfer of {} to {}: not in allow_transfer", asked, peer.to_string()));
     } else if (zones.unavailable(q.qname(), zone)) {
       messages.push_back(transfer_error(q, dns::rcode::SERVFAIL));
     } else if (!zone || !dns::names_equal(zone->origin().wire(), q.qname())) {
@@ -468,7 +530,11 @@ struct DnsServer::Impl {
                       peer.to_string(), zone_serial(*zone), messages.size(), messages.size() == 1 ? "" : "s",
                       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
     }
-    for (const auto& m : messages) {
+    // RFC 8945 §5.3.1: each message of a signed transfer is signed, each over the one before.
+    std::optional<dns::TsigSigner> signer;
+    if (gate.verdict == TsigGate::Verdict::verified) signer.emplace(reply_signer(*gate.check));
+    for (auto& m : messages) {
+      if (signer) m = signer->sign(m, dns::tsig_now());
       std::array<std::uint8_t, 2> prefix = {static_cast<std::uint8_t>(m.size() >> 8),
                                             static_cast<std::uint8_t>(m.size())};
       std::array<asio::const_buffer, 2> buffers = {asio::buffer(prefix), asio::buffer(m)};
@@ -512,6 +578,44 @@ struct DnsServer::Impl {
     return true;
   }
 
+  // The answer to a verified signed query, signed; room for the TSIG record is kept inside the
+  // size limit (the client's UDP payload size, or the TCP limit).
+  std::vector<std::uint8_t> signed_answer(Worker& w, std::span<const std::uint8_t> wire, const TsigGate& gate,
+                                          bool over_tcp, std::size_t limit) {
+    const std::size_t room = gate.check->key->name.wire().size() + 40 + 64 + 16;
+    std::vector<std::uint8_t> buffer(limit > room + dns::kHeaderSize ? limit - room : dns::kHeaderSize);
+    auto result = answer_query(zones_for(w), wire, buffer, over_tcp, options.answer, w.rotation++);
+    count(result);
+    if (result.size == 0) return {};
+    buffer.resize(result.size);
+    return seal(gate, std::move(buffer));
+  }
+
+  // A signed request over UDP (or one whose TSIG failed): checked, answered and signed here,
+  // off the fast path.
+  std::vector<std::uint8_t> signed_udp_reply(Worker& w, const ZoneSet&, std::span<const std::uint8_t> wire,
+                                             const asio::ip::address& peer, const TsigGate& gate) {
+    if (gate.verdict == TsigGate::Verdict::rejected) return gate.reply;
+    if (is_notify(wire)) return seal(gate, on_notify(w, wire, peer, gate));
+    if (transfer_type(wire) == dns::rrtype::IXFR) return seal(gate, udp_ixfr(w, wire, peer, gate));
+    Query q;
+    std::string why;
+    parse_query(wire, q, why);
+    const std::size_t limit =
+        q.has_edns ? std::clamp<std::size_t>(q.edns_payload, 512, options.answer.max_udp_payload) : 512;
+    return signed_answer(w, wire, gate, false, limit);
+  }
+
+  static asio::awaitable<bool> write_reply(tcp::socket& socket, std::span<const std::uint8_t> reply,
+                                           std::vector<std::uint8_t>& out) {
+    out[0] = static_cast<std::uint8_t>(reply.size() >> 8);
+    out[1] = static_cast<std::uint8_t>(reply.size());
+    std::copy(reply.begin(), reply.end(), out.begin() + 2);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out.data(), reply.size() + 2),
+                                              asio::experimental::as_tuple(asio::use_awaitable));
+    co_return !ec;
+  }
+
   asio::awaitable<void> tcp_accept_loop(Worker& w, tcp::acceptor& acceptor) {
     for (;;) {
       std::error_code ec;
@@ -552,9 +656,25 @@ struct DnsServer::Impl {
       auto [body_ec, body_n] = std::get<0>(body);
       if (body_ec) break;
       counters->tcp_queries.fetch_add(1, std::memory_order_relaxed);
+      TsigGate gate;
+      if (may_be_signed({in.data(), length})) {
+        std::error_code peer_ec;
+        gate = check_tsig({in.data(), length}, plain_address(socket.remote_endpoint(peer_ec).address()));
+        if (gate.verdict == TsigGate::Verdict::rejected) {
+          if (gate.reply.empty()) break;
+          if (!co_await write_reply(socket, gate.reply, out)) break;
+          continue;
+        }
+        if (gate.verdict == TsigGate::Verdict::verified && !is_notify({in.data(), length}) &&
+            !is_transfer({in.data(), length})) {
+          auto reply = signed_answer(w, {in.data(), length}, gate, true, dns::kMaxMessageSize);
+          if (reply.empty() || !co_await write_reply(socket, reply, out)) break;
+          continue;
+        }
+      }
       if (is_notify({in.data(), length})) {
         std::error_code peer_ec;
-        auto reply = on_notify(w, {in.data(), length}, plain_address(socket.remote_endpoint(peer_ec).address()));
+        auto reply = seal(gate, on_notify(w, {in.data(), length}, plain_address(socket.remote_endpoint(peer_ec).address()), gate));
         if (reply.empty()) break;
         out[0] = static_cast<std::uint8_t>(reply.size() >> 8);
         out[1] = static_cast<std::uint8_t>(reply.size());
@@ -565,7 +685,7 @@ struct DnsServer::Impl {
         continue;
       }
       if (is_transfer({in.data(), length})) {
-        if (!co_await transfer(w, socket, {in.data(), length})) break;
+        if (!co_await transfer(w, socket, {in.data(), length}, gate)) break;
         continue;
       }
       auto result = answer_query(zones_for(w), {in.data(), length}, std::span(out).subspan(2, 65535),

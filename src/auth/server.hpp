@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "auth/zone_set.hpp"
 #include "core/result.hpp"
 #include "dns/name.hpp"
+#include "dns/tsig.hpp"
 
 namespace mxkit::auth {
 
@@ -31,6 +33,11 @@ struct ZoneSource {
   dns::Name origin;
   std::filesystem::path file;  // a secondary's copy (optional for a secondary)
   std::vector<ListenAddress> primaries;  // not empty: a secondary zone taken from these
+  // TSIG (RFC 8945): when set, transfers out and NOTIFY in must be signed with this key (besides
+  // coming from an allowed address), and our NOTIFY and a secondary's SOA/AXFR/IXFR queries
+  // are signed with it and their answers verified.
+  std::optional<dns::TsigKey> key = std::nullopt;
+  std::vector<AddressPrefix> allow_notify = {};  // a secondary's NOTIFY senders; empty: its primaries
 };
 
 // "127.0.0.1:5300", "[::1]:5300", "::1" (port 53), "127.0.0.1" (port 53).
@@ -47,6 +54,7 @@ struct ServerOptions {
   RateLimitOptions rate_limit;                // UDP response rate limiting; off by default
   std::filesystem::path journal_dir;          // IXFR journals; empty: beside each zone file
   JournalLimits journal;
+  std::vector<dns::TsigKey> tsig_keys;        // every key a signed request may use
 };
 
 // Counters any thread may read while the server runs.

@@ -14,6 +14,7 @@
 #include "dns/message.hpp"
 #include "dns/name.hpp"
 #include "dns/rrtype.hpp"
+#include "dns/tsig.hpp"
 #include "resolver/resolver.hpp"
 
 namespace mxkit::cli::dig {
@@ -31,6 +32,8 @@ struct DigArguments {
   std::string name;                 // -q
   bool ipv4 = false, ipv6 = false;  // -4, -6
   std::string source;               // -b ADDRESS[#PORT]
+  std::string tsig_key;             // -y [ALG:]NAME:SECRET
+  std::string key_file;             // -k FILE (BIND's key file)
   ResolverOptions resolver;
 };
 
@@ -51,7 +54,13 @@ struct DigRequest {
   std::optional<asio::ip::address> source;  // -b
   std::uint16_t source_port = 0;
   bool only_v4 = false, only_v6 = false;  // -4, -6
+  std::optional<dns::TsigKey> tsig;       // -y or -k: sign the query, verify the reply
 };
+
+// dig's TSIG pseudosection line for a message's TSIG record ("" when it has none), and the
+// message without it (the record is shown there, not in the additional section).
+std::string tsig_line(std::span<const std::uint8_t> wire);
+void drop_tsig(dns::Message& message);
 
 core::Result<DigRequest> make_request(const DigArguments& a);
 // The query message for `r`: RD, AD, CD as asked, EDNS with NSID when asked (RFC 5001), an

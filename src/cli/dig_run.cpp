@@ -65,8 +65,16 @@ std::optional<resolver::Exchange> ask(asio::io_context& io,
                                       const std::vector<resolver::ServerAddress>& servers,
                                       const dns::Message& query, const DigRequest& r,
                                       std::chrono::milliseconds timeout,
-                                      resolver::ServerAddress& answered, std::FILE* errors) {
+                                      resolver::ServerAddress& answered, std::FILE* errors,
+                                      std::vector<std::uint8_t>* tsig_mac = nullptr) {
   resolver::ExchangeOptions options;
+  if (r.tsig && tsig_mac)
+    options.sign = [&r, tsig_mac](std::vector<std::uint8_t> wire) {
+      dns::TsigSigner signer(*r.tsig, std::nullopt);
+      auto signed_wire = signer.sign(wire, dns::tsig_now());
+      *tsig_mac = signer.last_mac();
+      return signed_wire;
+    };
   options.timeout = timeout;
   options.tcp_only = r.tcp;
   options.source = r.source;
@@ -114,6 +122,24 @@ void learn_names(const std::vector<dns::Record>& records,
       names.emplace(address->to_string(), record.owner.to_text());
 }
 
+// dig prints the TSIG record in a pseudosection of its own, after the additional section.
+std::string with_tsig_section(std::string text, const std::string& line) {
+  if (line.empty()) return text;
+  // The header's count includes the TSIG record, as dig's does, though it is shown apart.
+  if (const auto count = text.find("ADDITIONAL: "); count != std::string::npos) {
+    const auto digits = count + 12;
+    const auto end = text.find_first_not_of("0123456789", digits);
+    if (end != std::string::npos && end > digits)
+      text.replace(digits, end - digits,
+                   std::to_string(std::stoul(text.substr(digits, end - digits)) + 1));
+  }
+  const std::string section = ";; TSIG PSEUDOSECTION:\n" + line + "\n\n";
+  const auto at = text.find(";; Query time:");
+  if (at == std::string::npos) return text + section;
+  text.insert(at, section);
+  return text;
+}
+
 // How one transfer attempt ended.
 enum class XfrEnd { Complete, Refused, NoConnection, Broken };
 
@@ -139,6 +165,13 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
           : c.error().message.find("refused") != std::string::npos ? "connection refused"
                                                                    : c.error().message;
     co_return XfrEnd::NoConnection;
+  }
+  // -y/-k: the query signed, and every message of the answer checked (RFC 8945 §5.3.1).
+  std::optional<dns::TsigVerifier> verifier;
+  if (r.tsig) {
+    dns::TsigSigner signer(*r.tsig, std::nullopt);
+    wire = signer.sign(wire, dns::tsig_now());
+    verifier.emplace(*r.tsig, signer.last_mac());
   }
   const std::uint16_t id = static_cast<std::uint16_t>(wire[0] << 8 | wire[1]);
   std::vector<std::uint8_t> framed(wire.size() + 2);
@@ -168,6 +201,11 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
       why = parsed ? "a reply with another ID" : parsed.error().message;
       co_return XfrEnd::Broken;
     }
+    if (verifier)
+      if (auto verified = verifier->feed(message, dns::tsig_now()); !verified) {
+        why = verified.error().message;
+        co_return XfrEnd::Broken;
+      }
     if (counts.messages == 0 && !r.json && r.cmd && !r.short_form)
       std::fputs(banner(r.args_text, found).c_str(), stdout);
     ++counts.messages;
@@ -195,6 +233,7 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
       }
       if (progress.done()) break;
     }
+    if (auto line = tsig_line(message); !line.empty() && !r.short_form) out += line + '\n';
     if (!r.json) std::fputs(out.c_str(), stdout);
   }
   counts.records = progress.records();
@@ -203,6 +242,18 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
 }
 
 }  // namespace
+
+std::string tsig_line(std::span<const std::uint8_t> wire) {
+  auto found = dns::find_tsig(wire);
+  if (!found || !*found) return {};
+  return (*found)->record.key_name.to_text() + "\t\t0\tANY\tTSIG\t" +
+         dns::tsig_rdata_text((*found)->record);
+}
+
+void drop_tsig(dns::Message& message) {
+  auto& extra = message.additional;
+  if (!extra.empty() && extra.back().type == dns::rrtype::TSIG) extra.pop_back();
+}
 
 int run_query(const DigRequest& r, const DigArguments& a) {
   auto servers = stub_servers(r, a);
@@ -214,7 +265,18 @@ int run_query(const DigRequest& r, const DigArguments& a) {
   resolver::ServerAddress answered;
   // Errors go beside the output dig would print; with +json they go to stderr so stdout stays JSON.
   std::FILE* errors = r.json ? stderr : stdout;
-  auto reply = ask(io, *servers, make_query(r), r, query_timeout(r, a), answered, errors);
+  std::vector<std::uint8_t> tsig_mac;
+  auto reply =
+      ask(io, *servers, make_query(r), r, query_timeout(r, a), answered, errors, &tsig_mac);
+  if (reply && r.tsig) {
+    // RFC 8945 §5.3: the reply to a signed query must be signed with the same key.
+    dns::TsigVerifier verifier(*r.tsig, tsig_mac);
+    if (auto verified = verifier.feed(reply->wire, dns::tsig_now()); !verified)
+      std::fprintf(errors, ";; Couldn't verify signature: %s\n",
+                   verified.error().message.c_str());
+  }
+  const std::string tsig = reply ? tsig_line(reply->wire) : std::string();
+  if (reply) drop_tsig(reply->reply);
   if (!reply) {
     if (!r.json) {
       if (r.cmd) std::fputs(banner(r.args_text, servers_found(r, *servers)).c_str(), stdout);
@@ -231,7 +293,7 @@ int run_query(const DigRequest& r, const DigArguments& a) {
     // dig reports the retry before its banner, as it happens.
     if (reply->over_tcp && !r.tcp) std::fputs(";; Truncated, retrying in TCP mode.\n", stdout);
     if (r.cmd) std::fputs(banner(r.args_text, servers_found(r, *servers)).c_str(), stdout);
-    std::fputs(reply_text(reply->reply, info, r.display).c_str(), stdout);
+    std::fputs(with_tsig_section(reply_text(reply->reply, info, r.display), tsig).c_str(), stdout);
   }
   return 0;
 }

@@ -68,6 +68,7 @@ int check_dns(const auth::ServerOptions& options, const std::vector<auth::ZoneSo
     }
     const auto& zone = *(*loaded)->zones().front();
     if (!source.primaries.empty()) line += fmt::format(", copy {}", source.file.string());
+    if (source.key) line += fmt::format(", key {}", source.key->name.to_text());
     out +=
         fmt::format("{}, serial {}, {} names\n", line, auth::zone_serial(zone), zone.node_count());
   }
@@ -80,6 +81,11 @@ int check_dns(const auth::ServerOptions& options, const std::vector<auth::ZoneSo
   for (const auto& p : options.transfer_allow)
     allow += fmt::format("{}{}", allow.empty() ? "" : ", ", prefix_text(p));
   out += fmt::format("transfers allowed to: {}\n", allow.empty() ? "nobody" : allow);
+  std::string keys;  // names and algorithms; never the secrets
+  for (const auto& k : options.tsig_keys)
+    keys += fmt::format("{}{} ({})", keys.empty() ? "" : ", ", k.name.to_text(),
+                        dns::tsig_algorithm_text(k.algorithm));
+  if (!keys.empty()) out += fmt::format("TSIG keys: {}\n", keys);
   std::string notify;
   for (const auto& n : options.notify)
     notify += fmt::format("{}{}", notify.empty() ? "" : ", ", endpoint_text({n.host, n.port}));

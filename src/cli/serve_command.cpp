@@ -28,6 +28,7 @@ struct ServeOptions {
   std::vector<std::string> allow_transfer;
   std::vector<std::string> notify;
   std::vector<std::string> secondaries;
+  std::vector<std::string> tsig_keys, zone_keys, allow_notify;
   std::string journal_dir;
   std::size_t journal_changes = 100;
   std::size_t workers = 1;
@@ -76,10 +77,59 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
   return 0;
 }
 
+// --tsig-key NAME:ALG:BASE64, --zone-key ORIGIN=KEY and --allow-notify ORIGIN=PREFIX.
+core::Result<void> apply_tsig_options(const ServeOptions& o, auth::ServerOptions& options,
+                                      std::vector<auth::ZoneSource>& zones) {
+  for (const auto& text : o.tsig_keys) {
+    auto key = dns::parse_tsig_key(text);
+    if (!key) return core::fail("--tsig-key " + text + ": " + key.error().message);
+    if (dns::find_tsig_key(options.tsig_keys, key->name.wire()))
+      return core::fail("--tsig-key " + text + ": key " + key->name.to_text() + " given twice");
+    options.tsig_keys.push_back(std::move(*key));
+  }
+  // ORIGIN=VALUE → the zone given with --zone or --secondary.
+  auto zone_of = [&](const std::string& option, const std::string& text,
+                     std::string& value) -> core::Result<auth::ZoneSource*> {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+      return core::fail(option + " " + text + ": expected ORIGIN=VALUE");
+    std::string origin_text = text.substr(0, eq);
+    if (origin_text.back() != '.') origin_text.push_back('.');
+    auto origin = dns::Name::from_text(origin_text);
+    if (!origin) return core::fail(option + " " + text + ": " + origin.error().message);
+    value = text.substr(eq + 1);
+    for (auto& z : zones)
+      if (z.origin == *origin) return &z;
+    return core::fail(option + " " + text + ": no --zone or --secondary for " + origin->to_text());
+  };
+  for (const auto& text : o.zone_keys) {
+    std::string name;
+    auto zone = zone_of("--zone-key", text, name);
+    if (!zone) return tl::unexpected(zone.error());
+    auto key_name = dns::Name::from_text(name.back() == '.' ? name : name + ".");
+    const dns::TsigKey* key =
+        key_name ? dns::find_tsig_key(options.tsig_keys, key_name->wire()) : nullptr;
+    if (!key) return core::fail("--zone-key " + text + ": no --tsig-key named " + name);
+    (*zone)->key = *key;
+  }
+  for (const auto& text : o.allow_notify) {
+    std::string prefix_text;
+    auto zone = zone_of("--allow-notify", text, prefix_text);
+    if (!zone) return tl::unexpected(zone.error());
+    if ((*zone)->primaries.empty())
+      return core::fail("--allow-notify " + text + ": the zone is not a secondary");
+    auto prefix = auth::AddressPrefix::parse(prefix_text);
+    if (!prefix) return core::fail("--allow-notify " + text + ": " + prefix.error().message);
+    (*zone)->allow_notify.push_back(*prefix);
+  }
+  return {};
+}
+
 int run_serve(const ServeOptions& o) {
   if (!o.config.empty()) {
     if (!o.listen.empty() || !o.zones.empty() || !o.allow_transfer.empty() || !o.notify.empty() ||
-        !o.secondaries.empty() || !o.journal_dir.empty()) {
+        !o.secondaries.empty() || !o.journal_dir.empty() || !o.tsig_keys.empty() ||
+        !o.zone_keys.empty() || !o.allow_notify.empty()) {
       std::fprintf(stderr, "mxkit serve: give either --config or --dns-listen/--zone, not both\n");
       return 2;
     }
@@ -198,6 +248,10 @@ int run_serve(const ServeOptions& o) {
     }
     options.notify.push_back({address->host, address->port});
   }
+  if (auto r = apply_tsig_options(o, options, zones); !r) {
+    std::fprintf(stderr, "mxkit serve: %s\n", r.error().message.c_str());
+    return 2;
+  }
   options.journal_dir = o.journal_dir;
   options.journal.max_changes = o.journal_changes;
   options.rate_limit.responses_per_second = o.rate_limit;
@@ -227,6 +281,14 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       "--secondary", o->secondaries,
       "Zone to take from a primary by IXFR/AXFR, ORIGIN=ADDRESS:PORT (repeatable; a zone given "
       "twice has two primaries)");
+  serve->add_option("--tsig-key", o->tsig_keys,
+                    "TSIG key, NAME:ALGORITHM:BASE64 (hmac-sha256/384/512; repeatable)");
+  serve->add_option("--zone-key", o->zone_keys,
+                    "Key a zone requires for transfers and NOTIFY and signs its own with, "
+                    "ORIGIN=KEYNAME (repeatable)");
+  serve->add_option("--allow-notify", o->allow_notify,
+                    "Who may NOTIFY a secondary zone, ORIGIN=PREFIX (repeatable; default: its "
+                    "primaries)");
   serve->add_option("--journal-dir", o->journal_dir,
                     "Folder for the IXFR journals (default: ZONEFILE.jnl beside each zone file)");
   serve

@@ -11,6 +11,68 @@
 
 namespace mxkit::cli {
 
+namespace {
+
+// [[dns.key]] tables: name, algorithm, secret (RFC 8945 keys, as BIND's key statement).
+core::Result<void> read_keys(const std::filesystem::path& file, const toml::table& dns,
+                             std::vector<dns::TsigKey>& keys) {
+  const toml::node* node = dns.get("key");
+  if (!node) return {};
+  const toml::array* list = node->as_array();
+  if (!list) return core::fail(fmt::format("{}: key must be [[dns.key]] tables", where(file, *node)));
+  for (const auto& item : *list) {
+    const toml::table* table = item.as_table();
+    if (!table)
+      return core::fail(fmt::format("{}: [[dns.key]] entries are tables", where(file, item)));
+    if (auto r = only_known_keys(file, *table, "dns.key", {"name", "algorithm", "secret"}); !r)
+      return tl::unexpected(r.error());
+    auto name = (*table)["name"].value<std::string>();
+    auto algorithm = (*table)["algorithm"].value<std::string>();
+    auto secret = (*table)["secret"].value<std::string>();
+    if (!name || !algorithm || !secret)
+      return core::fail(fmt::format(
+          "{}: a key needs name, algorithm (hmac-sha256, hmac-sha384 or hmac-sha512) and secret "
+          "(Base64)",
+          where(file, item)));
+    auto key = dns::make_tsig_key(*name, *algorithm, *secret);
+    if (!key) return core::fail(fmt::format("{}: {}", where(file, item), key.error().message));
+    if (dns::find_tsig_key(keys, key->name.wire()))
+      return core::fail(fmt::format("{}: key {} is defined twice", where(file, item), *name));
+    keys.push_back(std::move(*key));
+  }
+  return {};
+}
+
+// A zone's key = "NAME" (one of the [[dns.key]]) and, for a secondary, allow_notify.
+core::Result<void> read_zone_access(const std::filesystem::path& file, const toml::table& zone,
+                                    const std::vector<dns::TsigKey>& keys,
+                                    auth::ZoneSource& source) {
+  if (const toml::node* k = zone.get("key")) {
+    auto name = k->value<std::string>();
+    auto key_name =
+        name && !name->empty()
+            ? dns::Name::from_text(name->back() == '.' ? *name : *name + ".")
+            : core::Result<dns::Name>(core::fail("empty"));
+    const dns::TsigKey* key = key_name ? dns::find_tsig_key(keys, key_name->wire()) : nullptr;
+    if (!key)
+      return core::fail(fmt::format("{}: key must name one of the [[dns.key]] tables",
+                                    where(file, *k)));
+    source.key = *key;
+  }
+  if (const toml::node* n = zone.get("allow_notify")) {
+    if (source.primaries.empty())
+      return core::fail(fmt::format("{}: allow_notify is for a secondary zone (with primary)",
+                                    where(file, *n)));
+    if (auto r = read_strings(file, zone, "allow_notify", "addresses or prefixes",
+                              auth::AddressPrefix::parse, source.allow_notify);
+        !r)
+      return tl::unexpected(r.error());
+  }
+  return {};
+}
+
+}  // namespace
+
 core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   toml::table root;
   try {
@@ -40,7 +102,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
           file, *dns, "dns",
           {"listen", "workers", "rotate_addresses", "max_udp_payload", "tcp_idle_timeout",
            "max_tcp_connections", "allow_transfer", "notify", "rate_limit", "rate_limit_slip",
-           "journal_dir", "journal_changes", "journal_size", "zone"});
+           "journal_dir", "journal_changes", "journal_size", "zone", "key"});
       !r)
     return tl::unexpected(r.error());
 
@@ -92,6 +154,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
           read_strings(file, *dns, "notify", "\"ADDRESS[:PORT]\" strings", notify_target, d.notify);
       !r)
     return tl::unexpected(r.error());
+  if (auto r = read_keys(file, *dns, d.tsig_keys); !r) return tl::unexpected(r.error());
   const toml::node* zones = dns->get("zone");
   const toml::array* list = zones ? zones->as_array() : nullptr;
   if (!list || list->empty())
@@ -101,7 +164,9 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     const toml::table* zone = item.as_table();
     if (!zone)
       return core::fail(fmt::format("{}: [[dns.zone]] entries are tables", where(file, item)));
-    if (auto r = only_known_keys(file, *zone, "dns.zone", {"origin", "file", "primary"}); !r)
+    if (auto r = only_known_keys(file, *zone, "dns.zone",
+                                 {"origin", "file", "primary", "key", "allow_notify"});
+        !r)
       return tl::unexpected(r.error());
     auto origin_text = (*zone)["origin"].value<std::string>();
     auto path = (*zone)["file"].value<std::string>();
@@ -136,6 +201,8 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     std::filesystem::path zone_file = path ? *path : std::string();
     if (!zone_file.empty() && zone_file.is_relative()) zone_file = folder / zone_file;
     config.zones.push_back({*origin, zone_file, std::move(primaries)});
+    if (auto r = read_zone_access(file, *zone, d.tsig_keys, config.zones.back()); !r)
+      return tl::unexpected(r.error());
   }
   return config;
 }

@@ -92,6 +92,7 @@ asio::awaitable<tl::expected<Exchange, ExchangeError>> exchange(asio::any_io_exe
   if (!wire)
     co_return ExchangeResult(tl::unexpect,
                              ExchangeError{ExchangeFailure::Network, wire.error().message});
+  if (options.sign) *wire = options.sign(std::move(*wire));
 
   if (!options.tcp_only) {
     std::string malformed;
@@ -121,6 +122,7 @@ asio::awaitable<tl::expected<Exchange, ExchangeError>> exchange(asio::any_io_exe
     if (!wire)
       co_return ExchangeResult(tl::unexpect,
                                ExchangeError{ExchangeFailure::Network, wire.error().message});
+    if (options.sign) *wire = options.sign(std::move(*wire));
   }
   auto remaining = options.timeout;
   auto tcp = co_await exchange_tcp(executor, server, query, *wire, remaining, options);

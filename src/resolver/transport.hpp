@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct ExchangeOptions {
   bool tcp_on_truncation = true;
   std::optional<asio::ip::address> source;  // the local address to send from (dig -b)
   std::uint16_t source_port = 0;            // with `source`: 0 lets the kernel choose
+  // Applied to each query's wire form before it is sent (dig -y: a TSIG signature, RFC 8945).
+  std::function<std::vector<std::uint8_t>(std::vector<std::uint8_t>)> sign;
 };
 
 struct Exchange {

@@ -104,7 +104,10 @@ class Scripted:
             timeout = 10
 
             def handle(self):
-                outer.serve(self.rfile, self.wfile)
+                try:
+                    outer.serve(self.rfile, self.wfile)
+                except OSError:  # the client went away (a killed server): nothing to answer
+                    pass
 
         class Server(socketserver.ThreadingTCPServer):
             allow_reuse_address = True

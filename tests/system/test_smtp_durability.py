@@ -10,38 +10,51 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from smtp_server import SmtpServer, free_tcp_port
 
 
-def send_many(port: int, thread: int, count: int, acked: list[str], stop: threading.Event) -> None:
-    """One connection per message, as smtp-source does by default; notes each id that got 250."""
-    for i in range(count):
-        if stop.is_set():
-            return
-        tag = f"t{thread}-m{i}"
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=5) as c:
-                c.sendmail("a@client.test", ["crash@example.test"], f"Subject: {tag}\r\nX-Tag: {tag}\r\n\r\nbody {tag}\r\n")
+def send_many(port: int, thread: int, count: int, acked: list[str], stop: threading.Event, reuse: bool) -> None:
+    """`count` messages on one connection (reuse) or one connection per message, as smtp-source
+    does by default; notes each tag that got its 250."""
+    c: smtplib.SMTP | None = None
+    try:
+        for i in range(count):
+            if stop.is_set():
+                return
+            tag = f"t{thread}-m{i}"
+            if c is None:
+                c = smtplib.SMTP("127.0.0.1", port, timeout=5)
+            c.sendmail("a@client.test", ["crash@example.test"], f"Subject: {tag}\r\nX-Tag: {tag}\r\n\r\nbody {tag}\r\n")
             acked.append(tag)
-        except (OSError, smtplib.SMTPException):
-            return  # the server died under us: this one got no 250
+            if not reuse:
+                c.quit()
+                c = None
+    except (OSError, smtplib.SMTPException):
+        return  # the server died under us: this one got no 250
+    finally:
+        if c is not None:
+            c.close()
 
 
-def test_kill_9_mid_stream_loses_and_duplicates_nothing(mxkit, tmp_path):
+@pytest.mark.parametrize("reuse", [False, True], ids=["connection-per-message", "10-connections-reused"])
+def test_kill_9_mid_stream_loses_and_duplicates_nothing(mxkit, tmp_path, reuse):
+    """600 messages over 10 parallel connections, kill -9 once 300 have their 250."""
     server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
     acked: list[str] = []
     stop = threading.Event()
-    threads = [threading.Thread(target=send_many, args=(server.port, t, 40, acked, stop)) for t in range(10)]
+    threads = [threading.Thread(target=send_many, args=(server.port, t, 60, acked, stop, reuse)) for t in range(10)]
     for t in threads:
         t.start()
-    end = time.time() + 20
-    while len(acked) < 150 and time.time() < end:
+    end = time.time() + 30
+    while len(acked) < 300 and time.time() < end:
         time.sleep(0.005)
     server.kill()  # SIGKILL, mid-stream
     stop.set()
     for t in threads:
         t.join(timeout=20)
-    assert len(acked) >= 150
+    assert len(acked) >= 300
     server.start()  # same spool: recovery delivers what was queued, nothing twice
     try:
         deadline = time.time() + 20
@@ -56,7 +69,8 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(mxkit, tmp_path):
         assert not missing, f"{len(missing)} acknowledged messages lost"
         duplicates = {t for t in tags if tags.count(t) > 1}
         assert not duplicates, f"delivered twice: {sorted(duplicates)[:5]}"
-        print(f"acknowledged {len(acked)}, delivered {len(tags)} (the rest were in flight without a 250)")
+        print(f"kill -9 receiving ({'reused' if reuse else 'new'} connections): acknowledged {len(acked)}, "
+              f"delivered {len(tags)} ({len(tags) - len(acked)} were in flight without a 250), 0 lost, 0 twice")
     finally:
         server.stop()
 

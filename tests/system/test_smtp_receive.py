@@ -3,6 +3,7 @@ send over loopback; messages must land in the right Maildirs byte-exact apart fr
 we add and CRLF stored as LF; refusals carry the right codes and deliver nothing."""
 from __future__ import annotations
 
+import re
 import shutil
 import smtplib
 import ssl
@@ -74,15 +75,23 @@ def test_smtplib_starttls_self_signed(server, mxkit, tmp_path):
         tls.stop()
 
 
-def test_swaks(server):
+def test_swaks(server, tmp_path):
+    """swaks sends a file as the message (it dot-stuffs and ends it with CRLF . CRLF): stored
+    byte-exact apart from our headers."""
     assert shutil.which("swaks"), "swaks is installed by scripts/bootstrap"
+    message = tmp_path / "swaks.eml"
+    text = ("From: s@client.test\nTo: jane@example.test\nSubject: swaks\n\nfrom swaks\n.dot\n..two\n.\n"
+            "trailing blanks  \n\n\nend")  # swaks adds the last line ending
+    message.write_text(text)
     done = subprocess.run(["swaks", "--server", f"127.0.0.1:{server.port}", "--from", "s@client.test", "--to",
-                           "jane@example.test", "--body", "from swaks", "--header", "Subject: swaks"],
+                           "jane@example.test", "--data", f"@{message}"],
                           capture_output=True, text=True, timeout=20)
     assert done.returncode == 0, done.stdout
     assert "250 2.0.0 Ok: queued as " in done.stdout
+    assert " -> ..dot" in done.stdout  # swaks dot-stuffed it, the server undid it
     files = server.wait_delivered("jane@example.test", 1)
-    assert len(files) == 1 and b"from swaks" in files[0].read_bytes()
+    assert len(files) == 1
+    assert body_of(files[0]) == (text + "\n").encode()
 
 
 def test_smtp_source(server):
@@ -93,6 +102,17 @@ def test_smtp_source(server):
     files = server.wait_delivered("john@example.test", 100)
     assert len(files) == 100
     assert all(b"Return-Path: <src@client.test>\n" in f.read_bytes() for f in files)
+    # smtp-source sends one payload (-l octets of numbered X lines) under From, To, Date and a
+    # Message-Id of its own for each message: every stored body is that payload, and every
+    # message is there once.
+    heads, bodies = zip(*(body_of(f).split(b"\n\n", 1) for f in files))
+    assert len(set(bodies)) == 1
+    payload = bodies[0].split(b"\n")
+    assert payload[-1] == b"" and all(re.fullmatch(rb"\d*X+", line) for line in payload[:-1]), bodies[0][:200]
+    assert abs(sum(len(line) + 2 for line in payload[:-1]) - 2000) <= 2  # as sent, in CRLF octets
+    ids = {re.search(rb"\nMessage-Id: (<[^>]+>)", b"\n" + h).group(1) for h in heads}
+    assert len(ids) == 100
+    assert all(h.startswith(b"From: <src@client.test>\nTo: <john@example.test>\nDate: ") for h in heads)
 
 
 def test_refusals_have_their_codes(server):
@@ -126,6 +146,7 @@ def test_refusals_have_their_codes(server):
     c.close()
     time.sleep(0.3)
     assert server.maildir_files("john@example.test") == []  # nothing of the above was taken
+    assert nothing_taken(server)
 
 
 def test_relay_denied_outside_relay_from(mxkit, tmp_path):
@@ -157,6 +178,14 @@ def test_relay_denied_outside_relay_from(mxkit, tmp_path):
         s.stop()
 
 
+def nothing_taken(server: SmtpServer) -> bool:
+    """No message anywhere: no Maildir file under the root, nothing queued in the spool."""
+    delivered = [p for p in server.mail.rglob("*") if p.is_file()] if server.mail.exists() else []
+    queued = list((server.spool / "queue").iterdir())
+    assert delivered == [] and queued == [], (delivered, queued)
+    return True
+
+
 SMUGGLED = b"MAIL FROM:<evil@client.test>\r\nRCPT TO:<jane@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nsmuggled\r\n"
 
 
@@ -175,6 +204,8 @@ def test_smuggling_endings_never_end_data(server, ending):
     time.sleep(0.2)
     assert server.maildir_files("jane@example.test") == []
     assert server.maildir_files("john@example.test") == []
+    assert nothing_taken(server)
+    assert "smuggled" not in server.log_text() and server.log_text().count("client=[") == 0
 
 
 def test_idle_timeout(mxkit, tmp_path):
