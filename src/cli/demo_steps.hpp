@@ -34,6 +34,9 @@ bool step_send_with_failover(Context& ctx);
 bool step_equal_preferences(Context& ctx);
 bool step_null_mx(Context& ctx);
 
+// The closing step (demo_check_step.cpp): `mxkit check example.test`, its findings and verdict.
+bool step_check(Context& ctx);
+
 // --keep: how to ask the running internet, printed before waiting for Ctrl-C.
 void print_keep_help(Context& ctx);
 

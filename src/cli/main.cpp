@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/check_command.hpp"
 #include "cli/demo_command.hpp"
 #include "cli/dig_command.hpp"
 #include "cli/queue_command.hpp"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   mxkit::cli::add_send_command(app, exit_code);
   mxkit::cli::add_queue_command(app, exit_code);
   mxkit::cli::add_demo_command(app, exit_code);
+  mxkit::cli::add_check_command(app, exit_code);
   mxkit::cli::add_spf_command(app, exit_code);
   // Every subcommand added above (and any added later) gets the same command-line contract:
   // one value per occurrence of a repeatable option, usage errors as one line and a documented

@@ -296,6 +296,10 @@ int run_route(const RouteArgs& args) {
 
 }  // namespace
 
+nlohmann::json route_plan_json(const routing::DeliveryPlan& plan, const std::string& input) {
+  return plan_json(plan, input);
+}
+
 void add_route_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RouteArgs>();
   auto* route =

@@ -91,6 +91,7 @@ class ClientSession {
   // What the server said it supports, after EHLO.
   bool tls_active() const { return tls_active_; }
   bool offers(std::string_view extension) const;  // "PIPELINING", "STARTTLS", "SIZE", ...
+  const std::vector<std::string>& extensions() const { return extensions_; }  // after EHLO
   std::size_t server_size_limit() const { return size_limit_; }  // 0: none announced
   const std::vector<std::string>& transcript() const {
     return transcript_;

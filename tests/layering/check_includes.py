@@ -33,7 +33,7 @@ LAYERS: dict[str, list[str]] = {
     "queue": ["smtp"],
     "delivery": ["queue", "routing", "resolver", "smtp", "net"],
     "mta": ["smtp", "queue", "mailauth", "net", "resolver", "routing"],  # resolver: null-MX sender check
-    "checks": ["dns/zonecheck", "resolver", "routing", "mailauth", "smtp", "net"],
+    "checks": ["dns/zonecheck", "resolver", "routing", "mailauth", "smtp", "net", "delivery"],  # delivery: the route driver
     "console": ["auth", "checks"],
     "cli": ["*"],
 }

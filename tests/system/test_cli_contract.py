@@ -16,7 +16,7 @@ import pytest
 import processes
 from test_dns_server import ZONE, Server, free_port
 
-COMMANDS = "zone, serve, dig, route, send, queue, demo, spf"
+COMMANDS = "zone, serve, dig, route, send, queue, demo, check, spf"
 
 # (arguments, exit status, a piece of the one line on stderr)
 USAGE_ERRORS = [
@@ -81,6 +81,10 @@ USAGE_ERRORS = [
     (["dig", "@127.0.0.1", "x.test", "AXFR", "+trace"], 1, "mxkit dig: +trace"),
     (["dig", "a.test", "b.test"], 1, "mxkit dig: more than one name"),
     (["dig", "-4", "+trace", "a.test"], 1, "mxkit dig: +trace does not take -b, -4 or -6"),
+    # check: a usage error is "the check could not run" (3)
+    (["check"], 3, "mxkit check: domain is required"),
+    (["check", "x.test", "--smtp-port", "0"], 3, "mxkit check: --smtp-port"),
+    (["check", "x.test", "--bogus"], 3, "mxkit check: The following argument was not expected: --bogus"),
     # spf
     (["spf"], 2, "mxkit spf: ip is required"),
     (["spf", "192.0.2.1"], 2, "mxkit spf: domain is required"),
@@ -101,7 +105,7 @@ def test_usage_errors_exit_with_the_documented_status(mxkit, tmp_path, args, sta
 
 
 @pytest.mark.parametrize("command", [["zone"], ["zone", "check"], ["zone", "print"], ["serve"], ["dig"], ["route"],
-                                     ["send"], ["queue"], ["queue", "list"], ["demo"], ["spf"]],
+                                     ["send"], ["queue"], ["queue", "list"], ["demo"], ["check"], ["spf"]],
                          ids=" ".join)
 def test_help_of_a_subcommand_is_its_own(mxkit, command):
     for flag in ("--help", "-h"):

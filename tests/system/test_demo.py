@@ -138,6 +138,16 @@ def test_demo_null_mx_bounces_with_5_1_10(demo_json):
     assert "Status: 5.1.10" in lines
 
 
+def test_demo_closes_with_the_health_report(demo_json):
+    _, done = demo_json
+    check = steps_of(done)["check"]["details"]
+    # Loopback addresses are never public: the report has warnings at least; 3 would mean it
+    # did not run.
+    assert check["status"] in (1, 2), check
+    assert "mx-address-not-public" in check["codes"]
+    assert check["summary"]["warnings"] >= 2
+
+
 def test_demo_leaves_nothing_behind(demo_json):
     tmp, done = demo_json
     cleanup = json.loads(done.stdout)["steps"][-1]

@@ -1,0 +1,17 @@
+// The zone-content area of `mxkit check`: the zone checks of `mxkit zone check`
+// (src/dns/zonecheck, docs/zone-checks.md) over a zone file, as findings.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "checks/finding.hpp"
+#include "dns/name.hpp"
+
+namespace mxkit::checks {
+
+// Parses `file` with `origin` as its initial $ORIGIN and runs the zone checks; parse errors are
+// findings too (code as the parser gives it). A file that cannot be read is one error finding.
+std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& origin);
+
+}  // namespace mxkit::checks
