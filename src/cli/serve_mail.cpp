@@ -36,7 +36,11 @@ core::Result<mta::PolicyConfig> make_policy_config(const MailOptions& o) {
   config.mailboxes = o.mailboxes;
   config.aliases = o.aliases;
   if (o.relay_from.empty()) config.relay_from = mta::loopback_prefixes();
+  // "none": relay for no client, only mail for the local domains is taken (an MX that is not
+  // also a submission server).
+  if (o.relay_from.size() == 1 && o.relay_from[0] == "none") return config;
   for (const auto& text : o.relay_from) {
+    if (text == "none") return core::fail("--relay-from none cannot be given with prefixes");
     auto prefix = net::AddressPrefix::parse(text);
     if (!prefix)
       return core::fail(fmt::format("--relay-from {}: {}", text, prefix.error().message));
@@ -117,7 +121,8 @@ core::Result<std::string> check_mail_options(const MailOptions& o) {
                      o.aliases.size() == 1 ? "" : "es",
                      o.maildir_root.empty() ? "-" : o.maildir_root.string());
   out += fmt::format("relaying for: {}\n",
-                     o.relay_from.empty() ? std::string("loopback (the default)")
+                     o.relay_from.empty()                          ? std::string("loopback (the default)")
+                     : o.relay_from == std::vector<std::string>{"none"} ? std::string("nobody")
                                           : fmt::format("{}", fmt::join(o.relay_from, ", ")));
   return out;
 }
@@ -224,7 +229,7 @@ void add_mail_options(CLI::App& serve, MailOptions& o) {
   one_each(serve.add_option(
       "--relay-from", o.relay_from,
       "Client address or prefix allowed to send to other domains (repeatable; default "
-      "127.0.0.0/8 and ::1)"));
+      "127.0.0.0/8 and ::1; \"none\": nobody)"));
   serve.add_option("--tls-cert", o.tls_cert, "PEM certificate chain for STARTTLS (with --tls-key)");
   serve.add_option("--tls-key", o.tls_key, "PEM private key for STARTTLS");
   serve.add_option("--max-message-size", o.max_message_size,
