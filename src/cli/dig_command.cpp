@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/dig_request.hpp"
+#include "cli/run_awaitable.hpp"
 #include "cli/usage.hpp"
 #include "resolver/address.hpp"
 
@@ -166,20 +167,6 @@ core::Result<void> read_source(const std::string& text, DigRequest& r) {
   return {};
 }
 
-template <class T>
-T run_to_end(asio::io_context& io, asio::awaitable<T> task) {
-  std::optional<T> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) result.emplace(std::move(value));
-  });
-  io.run();
-  io.restart();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
-}
-
 // @NAME: its addresses, as the resolver finds them (stub through --resolver or resolv.conf,
 // iterative with --root-hints), IPv4 first as dig lists them; -4/-6 ask for one family only.
 core::Result<std::vector<asio::ip::address>> resolve_server_name(const std::string& text,
@@ -200,7 +187,7 @@ core::Result<std::vector<asio::ip::address>> resolve_server_name(const std::stri
   if (!r.only_v6) types.push_back(dns::rrtype::A);
   if (!r.only_v4) types.push_back(dns::rrtype::AAAA);
   for (auto type : types) {
-    const auto resolution = run_to_end(io, resolver.resolve(*name, type));
+    const auto resolution = run_awaitable(io, resolver.resolve(*name, type));
     for (const auto& record : resolution.records)
       if (auto address = resolver::address_from_rdata(record.type, record.rdata))
         found.push_back(*address);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli/dig_request.hpp"
+#include "cli/run_awaitable.hpp"
 #include "dns/message_builder.hpp"
 #include "net/client.hpp"
 #include "resolver/address.hpp"
@@ -23,21 +24,6 @@
 namespace mxkit::cli::dig {
 
 namespace {
-
-// Runs one awaitable to completion on `io`.
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> task) {
-  std::optional<T> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) result.emplace(std::move(value));
-  });
-  io.run();
-  io.restart();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
-}
 
 std::string address_text(const asio::ip::address& address) { return address.to_string(); }
 
@@ -81,7 +67,7 @@ std::optional<resolver::Exchange> ask(asio::io_context& io,
   options.source_port = r.source_port;
   for (unsigned attempt = 0; attempt < r.tries; ++attempt) {
     for (const auto& server : servers) {
-      auto result = run(io, resolver::exchange(io.get_executor(), server, query, options));
+      auto result = run_awaitable(io, resolver::exchange(io.get_executor(), server, query, options));
       if (result) {
         answered = server;
         return std::move(*result);
@@ -320,7 +306,7 @@ int run_transfer(const DigRequest& r, const DigArguments& a) {
       std::vector<std::string> json;
       std::string why;
       const auto started = std::chrono::steady_clock::now();
-      const XfrEnd end = run(io, transfer_from(io.get_executor(), server, *wire, r, timeout,
+      const XfrEnd end = run_awaitable(io, transfer_from(io.get_executor(), server, *wire, r, timeout,
                                                servers_found(r, *servers), counts, json, why));
       const auto elapsed = std::chrono::steady_clock::now() - started;
       if (end == XfrEnd::NoConnection) {
@@ -444,7 +430,7 @@ int run_trace(const DigRequest& r, const DigArguments& a) {
   config.trace = true;
   config.edns_udp_size = r.bufsize;
   resolver::Resolver resolver(io.get_executor(), config);
-  const resolver::Resolution resolution = run(io, resolver.resolve(r.name, r.type));
+  const resolver::Resolution resolution = run_awaitable(io, resolver.resolve(r.name, r.type));
   for (const auto& step : resolution.trace) {
     learn_names(step.records, names);
     out += trace_step_text(step, names, !(step.qname == r.name && step.qtype == r.type));
