@@ -6,21 +6,15 @@
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
+#include "resolver/address.hpp"
 #include "routing/address.hpp"
 
 namespace mxkit::checks {
 
 std::string reversed_address(const std::string& address) {
-  auto a = routing::parse_address(address);
-  if (!a) return {};
-  std::string out;
-  if (a->family == routing::Address::Family::V4)
-    return fmt::format("{}.{}.{}.{}", a->octets[3], a->octets[2], a->octets[1], a->octets[0]);
-  for (int i = 15; i >= 0; --i) {
-    const auto o = a->octets[static_cast<std::size_t>(i)];
-    out += fmt::format("{:x}.{:x}{}", o & 0xf, o >> 4, i == 0 ? "" : ".");
-  }
-  return out;
+  std::error_code ec;
+  const auto a = asio::ip::make_address(address, ec);
+  return ec ? std::string() : resolver::reversed_labels(a);
 }
 
 std::string txt_rdata_text(const std::vector<std::uint8_t>& rdata) {

@@ -7,6 +7,7 @@
 #include "checks/parallel.hpp"
 #include "core/ascii.hpp"
 #include "dns/rrtype.hpp"
+#include "resolver/address.hpp"
 #include "routing/address.hpp"
 
 namespace mxkit::checks {
@@ -63,9 +64,9 @@ asio::awaitable<PtrFacts> probe_ptr(resolver::Resolver& resolver, std::string ex
   PtrFacts out;
   out.exchange = std::move(exchange);
   out.address = std::move(address);
-  const auto a = routing::parse_address(out.address);
-  out.query = reversed_address(out.address) +
-              (a && a->family == routing::Address::Family::V6 ? ".ip6.arpa." : ".in-addr.arpa.");
+  std::error_code ec;
+  const auto a = asio::ip::make_address(out.address, ec);
+  out.query = ec ? std::string() : resolver::reverse_name(a);
   auto n = dns::Name::from_text(out.query);
   if (!n) {
     out.status = "bad name";

@@ -126,16 +126,7 @@ core::Result<std::string> reverse_name(const std::string& text) {
   std::error_code ec;
   const auto address = asio::ip::make_address(text, ec);
   if (ec) return core::fail(fmt::format("-x {}: not an IP address", text));
-  std::string name;
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    for (auto it = bytes.rbegin(); it != bytes.rend(); ++it) name += fmt::format("{}.", *it);
-    return name + "in-addr.arpa.";
-  }
-  const auto bytes = address.to_v6().to_bytes();
-  for (auto it = bytes.rbegin(); it != bytes.rend(); ++it)
-    name += fmt::format("{:x}.{:x}.", *it & 0x0f, *it >> 4);
-  return name + "ip6.arpa.";
+  return resolver::reverse_name(address);
 }
 
 // "IXFR=2026112701" (any case), as dig writes an incremental transfer from a serial.

@@ -78,7 +78,7 @@ core::Result<queue::RetryPolicy> make_retry_policy(const DeliveryOptions& o) {
   return policy;
 }
 
-core::Result<std::unique_ptr<delivery::RemoteCourier>> make_remote_courier(
+core::Result<delivery::RemoteCourierOptions> make_remote_courier_options(
     const DeliveryOptions& o, const ResolverOptions& resolver, const std::string& hostname,
     const std::vector<std::string>& listen, std::function<void(std::string_view)> log) {
   delivery::RemoteCourierOptions options;
@@ -140,7 +140,15 @@ core::Result<std::unique_ptr<delivery::RemoteCourier>> make_remote_courier(
   c.log_transcript = o.log_transcript;
   c.log = std::move(log);
   options.seed = std::random_device{}();
-  return std::make_unique<delivery::RemoteCourier>(std::move(options));
+  return options;
+}
+
+core::Result<std::unique_ptr<delivery::RemoteCourier>> make_remote_courier(
+    const DeliveryOptions& o, const ResolverOptions& resolver, const std::string& hostname,
+    const std::vector<std::string>& listen, std::function<void(std::string_view)> log) {
+  auto options = make_remote_courier_options(o, resolver, hostname, listen, std::move(log));
+  if (!options) return tl::unexpected(options.error());
+  return std::make_unique<delivery::RemoteCourier>(std::move(*options));
 }
 
 }  // namespace mxkit::cli

@@ -38,8 +38,15 @@ void add_delivery_options(CLI::App& serve, DeliveryOptions& options);
 
 core::Result<queue::RetryPolicy> make_retry_policy(const DeliveryOptions& options);
 
-// The courier for remote recipients, with its own resolver (one cache for every delivery).
+// The remote courier's settings, every option checked (resolver, --self, --route, --relayhost,
+// timeouts) without starting anything: `serve --check-config` stops here.
 // `hostname` is the EHLO name; `listen` the SMTP listen addresses (default --self).
+core::Result<delivery::RemoteCourierOptions> make_remote_courier_options(
+    const DeliveryOptions& options, const ResolverOptions& resolver, const std::string& hostname,
+    const std::vector<std::string>& listen, std::function<void(std::string_view)> log);
+
+// The courier for remote recipients, with its own resolver (one cache for every delivery) and
+// its thread, from make_remote_courier_options.
 core::Result<std::unique_ptr<delivery::RemoteCourier>> make_remote_courier(
     const DeliveryOptions& options, const ResolverOptions& resolver, const std::string& hostname,
     const std::vector<std::string>& listen, std::function<void(std::string_view)> log);

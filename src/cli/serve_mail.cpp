@@ -11,7 +11,6 @@
 #include "delivery/control_server.hpp"
 #include "delivery/maildir.hpp"
 #include "delivery/queue_runner.hpp"
-#include "delivery/remote_courier.hpp"
 #include "net/tls.hpp"
 #include "queue/control.hpp"
 #include "queue/spool.hpp"
@@ -100,9 +99,9 @@ core::Result<std::string> check_mail_options(const MailOptions& o) {
     auto tls = net::make_server_tls_context(o.tls_cert, o.tls_key);
     if (!tls) return tl::unexpected(tls.error());
   }
-  // The courier is built (resolver, routes, relayhost checked) but never started.
-  auto remote = make_remote_courier(o.delivery, o.resolver, smtp->session.hostname, o.listen,
-                                    [](std::string_view) {});
+  // The courier's settings are checked (resolver, routes, relayhost); nothing is started.
+  auto remote = make_remote_courier_options(o.delivery, o.resolver, smtp->session.hostname,
+                                            o.listen, [](std::string_view) {});
   if (!remote) return tl::unexpected(remote.error());
 
   std::string out;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
+#include "resolver/address.hpp"
 
 namespace mxkit::mailauth {
 namespace {
@@ -127,24 +128,15 @@ std::optional<SpfSyntaxError> walk(std::string_view text, bool explanation, Lite
   return std::nullopt;
 }
 
-std::string nibbles(const asio::ip::address_v6& ip, bool reversed) {
-  const auto bytes = ip.to_bytes();
+// §7.3 "i" for IPv6: 32 dot-separated nibbles, most significant first.
+std::string nibbles(const asio::ip::address_v6& ip) {
   std::string out;
   out.reserve(63);
-  auto add = [&out](unsigned nibble) {
+  for (auto b : ip.to_bytes()) {
     if (!out.empty()) out.push_back('.');
-    out.push_back("0123456789abcdef"[nibble & 0xf]);
-  };
-  if (reversed) {
-    for (auto it = bytes.rbegin(); it != bytes.rend(); ++it) {
-      add(*it & 0xfu);
-      add(static_cast<unsigned>(*it >> 4));
-    }
-  } else {
-    for (auto b : bytes) {
-      add(static_cast<unsigned>(b >> 4));
-      add(b & 0xfu);
-    }
+    out.push_back("0123456789abcdef"[b >> 4]);
+    out.push_back('.');
+    out.push_back("0123456789abcdef"[b & 0xfu]);
   }
   return out;
 }
@@ -152,7 +144,7 @@ std::string nibbles(const asio::ip::address_v6& ip, bool reversed) {
 // §7.3 "i": dotted decimal, or 32 dot-separated nibbles for IPv6.
 std::string dotted_ip(const asio::ip::address& ip) {
   if (ip.is_v4()) return ip.to_string();
-  return nibbles(ip.to_v6(), false);
+  return nibbles(ip.to_v6());
 }
 
 std::string letter_value(const Macro& m, const SpfMacroContext& c) {
@@ -273,11 +265,9 @@ std::string truncate_domain(std::string name) {
 }
 
 std::string reverse_name(const asio::ip::address& ip) {
-  if (ip.is_v4()) {
-    const auto b = ip.to_v4().to_bytes();
-    return fmt::format("{}.{}.{}.{}.in-addr.arpa", b[3], b[2], b[1], b[0]);
-  }
-  return nibbles(ip.to_v6(), true) + ".ip6.arpa";
+  std::string name = resolver::reverse_name(ip);
+  name.pop_back();  // the macro context writes names without the root's dot
+  return name;
 }
 
 }  // namespace mxkit::mailauth

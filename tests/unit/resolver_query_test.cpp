@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dns/message_builder.hpp"
+#include "resolver/address.hpp"
 #include "resolver/query.hpp"
 #include "resolver/resolver.hpp"
 #include "resolver_test_util.hpp"
@@ -118,3 +119,13 @@ TEST(ServerAddressText, Table) {
 
 }  // namespace
 }  // namespace mxkit::resolver
+
+// One reverse-name builder for dig -x, PTR checks, DNSBL queries and SPF's %{ir} (RFC 3596 §2.5).
+TEST(ReverseName, Ipv4AndIpv6) {
+  const auto v4 = asio::ip::make_address("192.0.2.1");
+  EXPECT_EQ(mxkit::resolver::reversed_labels(v4), "1.2.0.192");
+  EXPECT_EQ(mxkit::resolver::reverse_name(v4), "1.2.0.192.in-addr.arpa.");
+  const auto v6 = asio::ip::make_address("2001:db8::1");
+  EXPECT_EQ(mxkit::resolver::reverse_name(v6),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+}
