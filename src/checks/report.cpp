@@ -2,6 +2,7 @@
 // PTR, TLSA), the name servers, and the domain's TXT records all run at once.
 #include "checks/report.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "checks/mx_checks.hpp"
@@ -85,6 +86,18 @@ asio::awaitable<void> txt_into(resolver::Resolver* resolver, TxtLookup* out, std
   *out = co_await lookup_txt(*resolver, std::move(name));
 }
 
+// RFC 8461 §3: the TXT record announces a policy; only then is the policy host asked for it.
+asio::awaitable<void> mta_sts_area(resolver::Resolver* resolver, Report* report,
+                                   const CheckOptions* options) {
+  report->mta_sts = co_await lookup_txt(*resolver, "_mta-sts." + report->domain);
+  const bool announced =
+      std::any_of(report->mta_sts.texts.begin(), report->mta_sts.texts.end(),
+                  [](const std::string& t) { return t.rfind("v=STSv1", 0) == 0; });
+  if (announced)
+    report->mta_sts_policy =
+        co_await fetch_mta_sts_policy(*resolver, report->domain, options->https);
+}
+
 }  // namespace
 
 const std::vector<std::string>& default_dnsbl_zones() {
@@ -107,7 +120,7 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
                          ProbeOptions o) -> asio::awaitable<void> {
         out->resolvers = co_await probe_resolvers(std::move(r), std::move(d), std::move(o));
       }(&report, options.resolvers, domain, options.probe));
-    tasks.push_back(txt_into(&resolver, &report.mta_sts, "_mta-sts." + report.domain));
+    tasks.push_back(mta_sts_area(&resolver, &report, &options));
     tasks.push_back(txt_into(&resolver, &report.tlsrpt, "_smtp._tls." + report.domain));
     co_await run_parallel(std::move(tasks));
   }
@@ -127,6 +140,12 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
   add(check_dmarc(report.mailauth));
   add(check_dkim(report.mailauth));
   add(check_tls_records(report.domain, report.mta_sts, report.tlsrpt));
+  {
+    std::vector<std::string> exchanges;
+    for (const auto& t : report.plan.targets) exchanges.push_back(t.exchange.to_text());
+    for (const auto& t : report.plan.skipped) exchanges.push_back(t.exchange.to_text());
+    add(check_mta_sts_policy(report.mta_sts_policy, exchanges));
+  }
   for (const auto& s : report.smtp) add(check_smtp(s));
   for (const auto& t : report.tlsa) {
     std::vector<const SmtpFacts*> servers;

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import processes
+from https_policy import PolicyServer, PolicyCa
 from internet import Internet
 from mail_world import Scripted, wait_port
 
@@ -32,6 +33,22 @@ _dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@good.test"
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@good.test"
 _mta-sts TXT "v=STSv1; id=20261205"
 """
+
+# RFC 8461 §3.2 policies: good.test's covers both its MX; the others are broken one way each.
+GOOD_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmx: *.good.test\r\nmax_age: 604800\r\n"
+STS_DOMAINS = {
+    # domain: (status, content type, body, certificate for another name, extra headers)
+    "stsmode.test": (200, "text/plain", "version: STSv1\nmode: strict\nmx: mx1.good.test\nmax_age: 86400\n", None, None),
+    "stsage.test": (200, "text/plain", "version: STSv1\nmode: testing\nmx: mx1.good.test\nmax_age: 99999999999\n",
+                    None, None),
+    "stsmx.test": (200, "text/plain; charset=utf-8", "version: STSv1\nmode: enforce\nmx: mx1.good.test\nmax_age: 604800\n",
+                   None, None),
+    "sts404.test": (None, "", "", None, None),
+    "stscert.test": (200, "text/plain", GOOD_POLICY, "mta-sts.wrong.test", None),
+    "stsredirect.test": (301, "text/html", "", None, {"Location": "https://elsewhere.test/"}),
+    "stshtml.test": (200, "text/html", "<html></html>", None, None),
+}
+POLICY_ADDRESS = "127.0.4.1"
 
 # Everything listening for SMTP in this world, on one port.
 SMTP_ADDRESSES = ["127.0.1.1", "127.0.2.1", "127.0.3.2", "127.0.3.3", "127.0.3.4", "127.0.3.5",
@@ -113,6 +130,9 @@ class World:
         self.procs: list[subprocess.Popen] = []
         self.scripted: list[Scripted] = []
         self.aiosmtpd = None
+        self.https_port = free_tcp_port([POLICY_ADDRESS])
+        self.policies = PolicyServer(POLICY_ADDRESS, self.https_port, PolicyCa(root / "ca"))
+        self.policies.add("mta-sts.good.test", 200, "text/plain", GOOD_POLICY)
         certs = root / "certs"
         certs.mkdir(parents=True)
         self.cert1 = make_cert(certs, "mx1.good.test")
@@ -123,6 +143,7 @@ class World:
         net.add_domain("good.test", GOOD + f"_{self.smtp_port}._tcp.mx1 TLSA 3 1 1 {self.cert1[2]}\n"
                        f"default._domainkey TXT \"v=DKIM1; k=ed25519; p={ed25519}\"\n"
                        f"weak._domainkey TXT \"v=DKIM1; k=rsa; p={weak}\"\n"
+                       f"mta-sts A {POLICY_ADDRESS}\n"
                        "old._domainkey TXT \"v=DKIM1; k=rsa; p=\"\n"
                        "bad._domainkey TXT \"v=DKIM1; k=rsa; p=!!notbase64\"\n",
                        servers=["127.0.0.4", "127.0.0.5"])
@@ -180,12 +201,19 @@ class World:
                        f"_{self.smtp_port}._tcp.mx TLSA 3 1 1 {'00' * 32}\n", servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("sts.test", "@ MX 0 .\n_mta-sts TXT \"v=STSv1; id=not-valid!\"\n",
                        servers=["127.0.0.4", "127.0.0.5"])
+        for domain, (status, content_type, body, other, headers) in STS_DOMAINS.items():
+            mx = "@ MX 10 mx1.good.test.\n@ MX 20 mx\nmx A 127.0.1.1\n" if domain == "stsmx.test" else \
+                "@ MX 10 mx1.good.test.\n"
+            net.add_domain(domain, f"{mx}_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A {POLICY_ADDRESS}\n",
+                           servers=["127.0.0.4", "127.0.0.5"])
+            self.policies.add(f"mta-sts.{domain}", status, content_type, body, other, headers)
         net.add_domain("bl.test", "1.1.0.127 A 127.0.0.2\n1.1.0.127 TXT \"listed for testing\"\n")
         net.add_domain("clean.test", "")
 
     def start(self) -> "World":
         self.net.start()
         try:
+            self.policies.start()
             self._start_mail()
         except BaseException:
             self.stop()
@@ -228,11 +256,15 @@ class World:
             s.stop()
         if self.aiosmtpd is not None:
             self.aiosmtpd.stop()
+        self.policies.stop()
         self.net.stop()
 
     def check(self, domain: str, *extra: str, timeout: float = 20) -> tuple[int, dict, float]:
         command = [str(self.mxkit), "check", domain, "--json", *self.net.resolver_args(),
-                   "--smtp-port", str(self.smtp_port), "--timeout", "500", *extra]
+                   "--smtp-port", str(self.smtp_port), "--timeout", "500",
+                   "--https-port", str(self.https_port), *extra]
+        if "--https-ca" not in extra:
+            command += ["--https-ca", str(self.policies.ca.cert)]
         if "--dnsbl" not in extra:
             command.append("--no-dnsbl")
         start = time.monotonic()
@@ -304,6 +336,13 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
     ("nopm.test", {"smtp-rejects-postmaster"}),
     ("tlsabad.test", {"tlsa-mismatch"}),
     ("sts.test", {"mta-sts-invalid"}),
+    ("stsmode.test", {"mta-sts-invalid"}),
+    ("stsage.test", {"mta-sts-invalid"}),
+    ("stsmx.test", {"mta-sts-mx-mismatch"}),
+    ("sts404.test", {"mta-sts-invalid"}),
+    ("stscert.test", {"mta-sts-invalid"}),
+    ("stsredirect.test", {"mta-sts-invalid"}),
+    ("stshtml.test", {"mta-sts-invalid"}),
     ("good.test", {"zone-unavailable", "ptr-missing", "mx-address-not-public"}),
     ("single.test", {"spf-missing", "dmarc-missing", "dkim-key-missing"}),
     ("spfmulti.test", {"spf-multiple"}),
@@ -320,6 +359,45 @@ def test_code_fires(world, domain, expected):
     assert expected <= codes(report), report["findings"]
     worst = {f["severity"] for f in report["findings"]}
     assert status == (2 if "error" in worst else 1 if "warning" in worst else 0)
+
+
+def sts_findings(report: dict) -> list[tuple[str, str, str]]:
+    return [(f["code"], f["severity"], f["message"]) for f in report["findings"] if f["code"].startswith("mta-sts")]
+
+
+def test_mta_sts_policy_good(world):
+    """good.test's policy is fetched over HTTPS from the test CA's certificate and covers both MX."""
+    _, report, _ = world.check("good.test", "--no-smtp")
+    assert sts_findings(report) == [], report["findings"]
+    policy = report["mta_sts"]["policy"]
+    assert policy["url"] == f"https://mta-sts.good.test:{world.https_port}/.well-known/mta-sts.txt"
+    assert policy["status"] == 200 and policy["error"] == "" and policy["certificate_error"] == ""
+    assert policy["address"] == POLICY_ADDRESS and "mode: enforce" in policy["body"]
+    # Without the test CA the same certificate chains to nothing the system trusts.
+    _, untrusted, _ = world.check("good.test", "--no-smtp", "--https-ca", "/dev/null")
+    assert any("certificate" in m for _, _, m in sts_findings(untrusted)), untrusted["findings"]
+
+
+@pytest.mark.parametrize("domain, severity, words", [
+    ("stsmode.test", "warning", "mode \"strict\""),
+    ("stsage.test", "warning", "max_age \"99999999999\""),
+    ("sts404.test", "warning", "HTTP 404"),
+    ("stscert.test", "warning", "hostname mismatch"),
+    ("stsredirect.test", "warning", "redirects to \"https://elsewhere.test/\""),
+    ("stshtml.test", "warning", "text/html"),
+])
+def test_mta_sts_invalid_says_why(world, domain, severity, words):
+    _, report, _ = world.check(domain, "--no-smtp")
+    found = sts_findings(report)
+    assert [(c, s) for c, s, _ in found] == [("mta-sts-invalid", severity)], found
+    assert words in found[0][2], found
+
+
+def test_mta_sts_mx_not_covered(world):
+    _, report, _ = world.check("stsmx.test", "--no-smtp")
+    found = [f for f in report["findings"] if f["code"].startswith("mta-sts")]
+    assert [(f["code"], f["subject"], f["severity"]) for f in found] == [
+        ("mta-sts-mx-mismatch", "mx.stsmx.test.", "error")], found
 
 
 def test_dkim_selectors(world):
