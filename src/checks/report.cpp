@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <chrono>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "checks/mx_checks.hpp"
 #include "checks/parallel.hpp"
 #include "checks/record_probe.hpp"
 #include "checks/smtp_probe.hpp"
 #include "checks/zone_checks.hpp"
+#include "checks/zone_transfer.hpp"
 #include "delivery/route_driver.hpp"
 
 namespace mxkit::checks {
@@ -78,8 +82,18 @@ asio::awaitable<void> mx_area(resolver::Resolver* resolver, Report* report,
 
 asio::awaitable<void> ns_area(resolver::Resolver* resolver, Report* report,
                               const CheckOptions* options) {
-  report->nameservers =
-      co_await probe_nameservers(*resolver, *dns::Name::from_text(report->domain), options->probe);
+  const auto zone = *dns::Name::from_text(report->domain);
+  report->nameservers = co_await probe_nameservers(*resolver, zone, options->probe);
+  if (!options->zone_file.empty()) co_return;
+  // Zone content without --zone: AXFR from the servers that answered authoritatively.
+  std::vector<std::string> addresses;
+  for (const auto& ns : report->nameservers.servers)
+    for (const auto& a : ns.answers)
+      if (a.authoritative &&
+          std::find(addresses.begin(), addresses.end(), a.address) == addresses.end())
+        addresses.push_back(a.address);
+  if (!addresses.empty())
+    report->zone_transfer = co_await transfer_zone(zone, std::move(addresses), options->probe);
 }
 
 asio::awaitable<void> txt_into(resolver::Resolver* resolver, TxtLookup* out, std::string name) {
@@ -131,11 +145,21 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
   add(check_mx(report.plan));
   add(check_nameservers(report.nameservers));
   add(check_propagation(report.resolvers, report.nameservers));
-  if (!options.zone_file.empty())
+  if (!options.zone_file.empty()) {
+    report.zone_source = "file " + options.zone_file;
     add(check_zone_file(options.zone_file, domain));
-  else
+  } else if (!report.zone_transfer.server.empty()) {
+    report.zone_source = "axfr " + report.zone_transfer.server;
+    add(check_zone_records(report.zone_transfer.records, domain,
+                           "AXFR from " + report.zone_transfer.server));
+  } else {
+    // RFC 5936 §6: servers may refuse transfers to anyone; that is not a fault of the domain.
+    std::string why = "no --zone FILE given and no authoritative server allowed an AXFR";
+    if (!report.zone_transfer.attempts.empty())
+      why += " (" + fmt::format("{}", fmt::join(report.zone_transfer.attempts, "; ")) + ")";
     f.push_back(make_finding("zone-unavailable", report.domain,
-                             "no --zone FILE given: the zone's content was not checked"));
+                             why + ": the zone's content was not checked"));
+  }
   add(check_spf(report.mailauth));
   add(check_dmarc(report.mailauth));
   add(check_dkim(report.mailauth));

@@ -17,6 +17,7 @@
 #include "checks/propagation.hpp"
 #include "checks/record_checks.hpp"
 #include "checks/smtp_checks.hpp"
+#include "checks/zone_transfer.hpp"
 #include "dns/name.hpp"
 #include "resolver/resolver.hpp"
 #include "routing/plan.hpp"
@@ -52,6 +53,7 @@ struct Report {
   std::vector<TlsaFacts> tlsa;
   MailAuthFacts mailauth;
   std::vector<ResolverView> resolvers;
+  ZoneTransferFacts zone_transfer;  // without --zone: the AXFR tried
   std::string zone_source;        // "file FILE", "axfr ADDRESS", or empty: no zone content checked
   std::vector<Finding> findings;  // sorted (sort_findings)
   double elapsed_ms = 0;

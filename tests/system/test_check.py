@@ -547,3 +547,62 @@ def test_propagation_against_each_resolver(world, tmp_path):
     finally:
         processes.stop(proc)
         log.close()
+
+
+def start_dns(mxkit: Path, tmp_path: Path, address: str, zones: dict[str, str], *extra: str):
+    """One `mxkit serve` authoritative for `zones` (origin → text) on address:free port; waits
+    until it answers. Returns the process, its port and its log (close it after stopping)."""
+    from internet import free_port
+    import dns.message
+    import dns.query
+    port = free_port([address])
+    command = [str(mxkit), "serve", "--dns-listen", f"{address}:{port}", "--zone-checks", "warn", *extra]
+    for origin, text in zones.items():
+        path = tmp_path / f"{origin}zone"
+        path.write_text(text)
+        command += ["--zone", f"{origin}={path}"]
+    log = open(tmp_path / f"dns-{address}.log", "w")
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+    first = next(iter(zones))
+    end = time.monotonic() + 5
+    while True:
+        try:
+            dns.query.udp(dns.message.make_query(first, "SOA"), address, port=port, timeout=0.1)
+            return proc, port, log
+        except Exception:
+            if time.monotonic() > end or proc.poll() is not None:
+                processes.stop(proc)
+                log.close()
+                raise AssertionError("the DNS server did not start")
+
+
+def test_zone_content_from_axfr(mxkit, tmp_path):
+    """Without --zone the zone is transferred (AXFR, RFC 5936) from its authoritative server,
+    which allows 127.0.0.1, and the zone checks run on it: the MX at a CNAME is reported as
+    `mxkit check --zone` reports it, with the transfer as its subject."""
+    address = "127.0.0.11"
+    zone = ("$ORIGIN axfr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\n"
+            f"ns A {address}\n@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n")
+    proc, port, log = start_dns(mxkit, tmp_path, address, {"axfr.test.": zone}, "--allow-transfer", "127.0.0.1")
+    try:
+        done = subprocess.run([str(mxkit), "check", "axfr.test", "--json", "--no-smtp", "--no-dnsbl",
+                               "--resolver", f"{address}:{port}", "--dns-port", str(port), "--timeout", "500"],
+                              capture_output=True, text=True, timeout=20)
+        assert done.returncode in (1, 2), done.stderr
+        report = json.loads(done.stdout)
+        assert report["zone_source"] == f"axfr {address}"
+        zone_findings = [(f["code"], f["subject"]) for f in report["findings"] if f["area"] == "zone"]
+        assert ("target-is-alias", f"AXFR from {address}") in zone_findings, report["findings"]
+        assert "zone-unavailable" not in codes(report)
+    finally:
+        processes.stop(proc)
+        log.close()
+
+
+def test_refused_axfr_is_info(world):
+    """The test internet's servers refuse transfers: zone-unavailable, info, naming the refusals."""
+    _, report, _ = world.check("good.test", "--no-smtp")
+    unavailable = [f for f in report["findings"] if f["code"] == "zone-unavailable"]
+    assert len(unavailable) == 1 and unavailable[0]["severity"] == "info"
+    assert "127.0.0.4" in unavailable[0]["message"] and "REFUSED" in unavailable[0]["message"], unavailable
+    assert report["zone_source"] == ""
