@@ -158,6 +158,7 @@ class World:
             ("spfall", '@ TXT "v=spf1 ptr +all"\n'),
             ("spfmx", '@ TXT "v=spf1 ip4:192.0.2.1 -all"\n'),
             ("dmarcsyntax", '_dmarc TXT "v=DMARC1; p=bogus"\n'),
+            ("dmarcmulti", '_dmarc TXT "v=DMARC1; p=reject"\n_dmarc TXT "v=DMARC1; p=none"\n'),
             ("dmarcnone", '_dmarc TXT "v=DMARC1; p=none; rua=mailto:reports@other.test"\n'),
         ]:
             net.add_domain(f"{name}.test", f"@ MX 10 mx1.good.test.\n{records}", servers=["127.0.0.4", "127.0.0.5"])
@@ -352,6 +353,9 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
     ("spfall.test", {"spf-pass-all", "spf-ptr"}),
     ("spfmx.test", {"spf-mx-not-authorized"}),
     ("dmarcsyntax.test", {"dmarc-syntax"}),
+    ("dmarcmulti.test", {"dmarc-multiple"}),
+    # The parent dead.test has no server that answers: the delegation cannot be read.
+    ("sub.dead.test", {"ns-lookup-failed"}),
     ("dmarcnone.test", {"dmarc-policy-none", "dmarc-report-uri-unauthorized"}),
 ])
 def test_code_fires(world, domain, expected):
