@@ -25,7 +25,7 @@ std::vector<Finding> check_mta_sts_policy(const MtaStsFetch& fetch,
   if (!fetch.certificate_error.empty()) {
     out.push_back(make_finding(
         "mta-sts-invalid", fetch.url,
-        fmt::format("the certificate of {} ({}) is not valid for it: {}; senders ignore the "
+        fmt::format("the certificate of {} ({}) fails verification: {}; senders ignore the "
                     "policy (RFC 8461 §3.3)",
                     fetch.host, fetch.address, fetch.certificate_error)));
     return out;

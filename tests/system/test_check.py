@@ -377,9 +377,14 @@ def test_mta_sts_policy_good(world):
     assert policy["url"] == f"https://mta-sts.good.test:{world.https_port}/.well-known/mta-sts.txt"
     assert policy["status"] == 200 and policy["error"] == "" and policy["certificate_error"] == ""
     assert policy["address"] == POLICY_ADDRESS and "mode: enforce" in policy["body"]
-    # Without the test CA the same certificate chains to nothing the system trusts.
-    _, untrusted, _ = world.check("good.test", "--no-smtp", "--https-ca", "/dev/null")
-    assert any("certificate" in m for _, _, m in sts_findings(untrusted)), untrusted["findings"]
+    # With another CA instead of the test CA the same certificate chains to nothing trusted.
+    other = PolicyCa(world.root / "other-ca")
+    _, untrusted, _ = world.check("good.test", "--no-smtp", "--https-ca", str(other.cert))
+    found = sts_findings(untrusted)
+    assert len(found) == 1 and "unable to verify the first certificate" in found[0][2], found
+    # A trust-anchor file that holds no certificate is named in the finding.
+    _, unreadable, _ = world.check("good.test", "--no-smtp", "--https-ca", "/dev/null")
+    assert any("--https-ca /dev/null" in m for _, _, m in sts_findings(unreadable)), unreadable["findings"]
 
 
 @pytest.mark.parametrize("domain, severity, words", [
