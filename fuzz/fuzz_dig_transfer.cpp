@@ -1,12 +1,15 @@
 // libFuzzer target: `mxkit dig AXFR/IXFR` reading a server's TCP stream (2-octet length, message,
-// ...): each message parsed, its records fed to XfrProgress (where the transfer ends) and printed
-// as dig, +multi and +json print them. Nothing may crash, whatever the server sends.
+// ...) for example.test. with id 0: each message parsed, fed to the shared transfer reader (where
+// the transfer ends) and its records printed as dig, +multi and +json print them. Nothing may
+// crash, whatever the server sends.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "cli/dig_output.hpp"
 #include "dns/message.hpp"
+#include "dns/rrtype.hpp"
+#include "dns/zone/transfer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace dig = mxkit::cli::dig;
@@ -17,8 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ixfr = (std::uint32_t{data[1]} << 24) | (std::uint32_t{data[2]} << 16) |
            (std::uint32_t{data[3]} << 8) | data[4];
   std::span<const std::uint8_t> stream(data + 5, size - 5);
-  dig::XfrProgress progress(ixfr);
-  while (stream.size() >= 2 && !progress.done()) {
+  namespace dns = mxkit::dns;
+  dns::zone::TransferReader reader(*dns::Name::from_text("example.test."), 0,
+                                   ixfr ? dns::rrtype::IXFR : dns::rrtype::AXFR, ixfr,
+                                   {10000, 1 << 20});
+  while (stream.size() >= 2 && !reader.done()) {
     const std::size_t length = std::size_t{stream[0]} << 8 | stream[1];
     if (stream.size() < 2 + length) break;
     const auto wire = stream.subspan(2, length);
@@ -27,11 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!message) continue;
     dig::ReplyInfo info{"127.0.0.1", 53, true, {}, wire.size(), 0};
     (void)dig::json_text(*message, wire, info);
+    if (!reader.feed(wire)) break;
     for (const auto& record : message->answer) {
-      if (!progress.take(record)) break;
       (void)dig::record_line(record, true);
       (void)dig::record_line(record, false);
-      if (progress.done()) break;
     }
   }
   return 0;

@@ -10,18 +10,6 @@
 
 namespace mxkit::auth {
 
-std::optional<std::uint32_t> soa_rdata_serial(std::span<const std::uint8_t> rdata) {
-  std::size_t at = dns::wire_name_length(rdata);
-  if (at == 0) return std::nullopt;
-  std::size_t rname = dns::wire_name_length(rdata.subspan(at));
-  if (rname == 0) return std::nullopt;
-  at += rname;
-  if (rdata.size() != at + 20) return std::nullopt;
-  return static_cast<std::uint32_t>(rdata[at]) << 24 |
-         static_cast<std::uint32_t>(rdata[at + 1]) << 16 |
-         static_cast<std::uint32_t>(rdata[at + 2]) << 8 | rdata[at + 3];
-}
-
 std::uint32_t zone_serial(const Zone& zone) {
   return soa_rdata_serial(zone.rdata(*zone.soa(), 0)).value_or(0);
 }
@@ -33,19 +21,6 @@ dns::Record zone_soa_record(const Zone& zone) {
                      dns::rrclass::IN,
                      zone.soa()->ttl,
                      {rdata.begin(), rdata.end()}};
-}
-
-std::uint32_t ZoneDiff::from() const { return soa_rdata_serial(old_soa.rdata).value_or(0); }
-std::uint32_t ZoneDiff::to() const { return soa_rdata_serial(new_soa.rdata).value_or(0); }
-
-std::size_t ZoneDiff::wire_size() const {
-  std::size_t size = 0;
-  auto add = [&](const dns::Record& r) { size += r.owner.wire().size() + 10 + r.rdata.size(); };
-  add(old_soa);
-  add(new_soa);
-  for (const auto& r : removed) add(r);
-  for (const auto& r : added) add(r);
-  return size;
 }
 
 namespace {
@@ -88,7 +63,9 @@ void records_missing_in(const Zone& from, const Zone& other, std::vector<dns::Re
 }
 
 // A record of a difference sequence into the transfer's messages.
-void add(TransferPacker& packer, const dns::Record& r) { packer.add(r.owner.wire(), r.type, r.ttl, r.rdata); }
+void add(TransferPacker& packer, const dns::Record& r) {
+  packer.add(r.owner.wire(), r.type, r.ttl, r.rdata);
+}
 
 }  // namespace
 
@@ -141,7 +118,8 @@ IxfrResponse ixfr_response(const Zone& zone, const Query& q, std::uint32_t clien
     response.messages = transfer_messages(zone, q, max_message);
   }
   // A record too big for max_message gets a message of its own past it: over UDP, too big too.
-  if (udp && (response.messages.size() > 1 || response.messages.front().size() > max_message)) single_soa();
+  if (udp && (response.messages.size() > 1 || response.messages.front().size() > max_message))
+    single_soa();
   return response;
 }
 

@@ -10,32 +10,17 @@
 #include "auth/query.hpp"
 #include "auth/zone.hpp"
 #include "dns/message.hpp"
+#include "dns/zone/transfer.hpp"
 
 namespace mxkit::auth {
 
-// RFC 1982 §3.2: true when serial `a` is newer than `b` (a > b in sequence space arithmetic).
-// Two serials exactly 2^31 apart are not comparable: neither is newer.
-constexpr bool serial_newer(std::uint32_t a, std::uint32_t b) {
-  return a != b && ((a > b && a - b < 0x80000000u) || (a < b && b - a > 0x80000000u));
-}
+// Serial arithmetic, SOA serials and ZoneDiff live with the transfer reader in src/dns/zone.
+using dns::zone::serial_newer;
+using dns::zone::soa_rdata_serial;
+using dns::zone::ZoneDiff;
 
-// The serial of an SOA rdata (its third field), or nothing when the rdata is malformed.
-std::optional<std::uint32_t> soa_rdata_serial(std::span<const std::uint8_t> rdata);
 std::uint32_t zone_serial(const Zone& zone);  // the zone has an SOA: Zone::build checks it
 dns::Record zone_soa_record(const Zone& zone);
-
-// One change of a zone: the records taken away and put in when going from `old_soa`'s
-// version to `new_soa`'s (RFC 1995 §4's "difference sequence"). The SOAs are not in the lists.
-struct ZoneDiff {
-  dns::Record old_soa, new_soa;
-  std::vector<dns::Record> removed, added;
-
-  std::uint32_t from() const;
-  std::uint32_t to() const;
-  std::size_t record_count() const { return removed.size() + added.size() + 2; }
-  std::size_t wire_size() const;  // about the octets it takes in a transfer or the journal
-  friend bool operator==(const ZoneDiff&, const ZoneDiff&) = default;
-};
 
 // The difference from `before` to `after`, comparing whole records (owner, type, TTL, rdata):
 // a record whose TTL changed is removed and added again. Walks both zones once, each node

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include "dns/message_builder.hpp"
 #include "dns/rdata.hpp"
 #include "dns/rrtype.hpp"
 #include "dns/zone/record_table.hpp"
@@ -17,41 +16,6 @@
 namespace mxkit::auth {
 
 namespace {
-
-std::vector<std::uint8_t> query(std::uint16_t id, dns::WireName zone, std::uint16_t qtype,
-                                const dns::Record* authority) {
-  std::vector<std::uint8_t> buffer(1024);
-  dns::Header h;
-  h.id = id;
-  dns::MessageBuilder out(buffer, h);
-  out.add_question(zone, qtype, dns::rrclass::IN);
-  if (authority) out.add_record(dns::Section::Authority, *authority);
-  auto m = out.finish();
-  return {m.begin(), m.end()};
-}
-
-std::string rcode_text(std::uint16_t rcode) {
-  static constexpr std::string_view names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                               "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-                                               "NXRRSET", "NOTAUTH"};
-  return rcode < std::size(names) ? std::string(names[rcode]) : fmt::format("rcode {}", rcode);
-}
-
-// Checks the parts every response shares: our id, a response, a good rcode, the question.
-core::Result<void> check_response(const dns::Message& m, std::uint16_t id, dns::WireName zone,
-                                  std::uint16_t qtype) {
-  if (m.header.id != id)
-    return core::fail(fmt::format("reply id {} does not match the query's {}", m.header.id, id));
-  if (!m.header.qr) return core::fail("the reply is not a response (QR clear)");
-  if (m.header.rcode != dns::rcode::NOERROR)
-    return core::fail(fmt::format("the primary answered {}", rcode_text(m.header.rcode)));
-  if (m.header.tc) return core::fail("the reply is truncated (TC)");
-  if (m.question.size() > 1) return core::fail("the reply has more than one question");
-  if (m.question.size() == 1 &&
-      (!dns::names_equal(m.question[0].name.wire(), zone) || m.question[0].type != qtype))
-    return core::fail("the reply's question is not ours");
-  return {};
-}
 
 std::string lowered_key(dns::WireName owner, std::uint16_t type,
                         std::span<const std::uint8_t> rdata) {
@@ -87,14 +51,14 @@ bool zone_holds(const Zone& zone, const dns::Record& r) {
 }  // namespace
 
 std::vector<std::uint8_t> soa_query(std::uint16_t id, dns::WireName zone) {
-  return query(id, zone, dns::rrtype::SOA, nullptr);
+  return dns::zone::transfer_query(id, zone, dns::rrtype::SOA);
 }
 
 core::Result<std::uint32_t> read_soa_answer(std::span<const std::uint8_t> wire, std::uint16_t id,
                                             dns::WireName zone) {
   auto m = dns::parse_message(wire);
   if (!m) return core::fail(fmt::format("malformed reply: {}", m.error().message));
-  if (auto ok = check_response(*m, id, zone, dns::rrtype::SOA); !ok)
+  if (auto ok = dns::zone::check_transfer_response(*m, id, zone, dns::rrtype::SOA); !ok)
     return tl::unexpected(ok.error());
   for (const auto& r : m->answer)
     if (r.type == dns::rrtype::SOA && dns::names_equal(r.owner.wire(), zone)) {
@@ -102,116 +66,6 @@ core::Result<std::uint32_t> read_soa_answer(std::span<const std::uint8_t> wire, 
       return core::fail("the SOA in the reply is malformed");
     }
   return core::fail("the reply holds no SOA for the zone (is it authoritative for it?)");
-}
-
-std::vector<std::uint8_t> transfer_query(std::uint16_t id, dns::WireName zone, std::uint16_t qtype,
-                                         const dns::Record* current) {
-  return query(id, zone, qtype, qtype == dns::rrtype::IXFR ? current : nullptr);
-}
-
-TransferReader::TransferReader(dns::Name origin, std::uint16_t id, std::uint16_t qtype,
-                               std::optional<std::uint32_t> current_serial, TransferLimits limits)
-    : origin_(std::move(origin)),
-      id_(id),
-      qtype_(qtype),
-      current_(current_serial),
-      limits_(limits) {
-  if (qtype_ != dns::rrtype::IXFR) current_.reset();
-}
-
-core::Result<bool> TransferReader::feed(std::span<const std::uint8_t> wire) {
-  if (done_) return core::fail("a message after the end of the transfer");
-  ++messages_;
-  auto m = dns::parse_message(wire);
-  if (!m) return core::fail(fmt::format("message {}: {}", messages_, m.error().message));
-  if (auto ok = check_response(*m, id_, origin_.wire(), qtype_); !ok)
-    return core::fail(fmt::format("message {}: {}", messages_, ok.error().message));
-  if (m->answer.empty()) return core::fail(fmt::format("message {} carries no records", messages_));
-  for (auto& r : m->answer) {
-    if (done_)
-      return core::fail(fmt::format("message {}: records after the closing SOA", messages_));
-    if (auto ok = take(std::move(r)); !ok)
-      return core::fail(fmt::format("message {}: {}", messages_, ok.error().message));
-  }
-  return done_;
-}
-
-// RFC 5936 §2.2 (AXFR: SOA, the zone, SOA) and RFC 1995 §4 (IXFR: the single SOA when we are
-// current, the AXFR form, or the condensed differences), told apart by their first two records.
-core::Result<void> TransferReader::take(dns::Record r) {
-  ++records_seen_;
-  octets_ += r.owner.wire().size() + 10 + r.rdata.size();
-  if (records_seen_ > limits_.max_records)
-    return core::fail(fmt::format("more than {} records", limits_.max_records));
-  if (octets_ > limits_.max_octets)
-    return core::fail(fmt::format("more than {} octets", limits_.max_octets));
-  if (r.cls != dns::rrclass::IN) return core::fail(fmt::format("a record of class {}", r.cls));
-  const std::string owner = r.owner.to_text();
-  if (!r.owner.is_subdomain_of(origin_))
-    return core::fail(fmt::format("{} is outside the zone {}", owner, origin_.to_text()));
-  std::optional<std::uint32_t> soa;
-  if (r.type == dns::rrtype::SOA) {
-    if (r.owner != origin_) return core::fail(fmt::format("an SOA at {}, not at the apex", owner));
-    soa = soa_rdata_serial(r.rdata);
-    if (!soa) return core::fail("a malformed SOA");
-  }
-  if (records_seen_ == 1) {
-    if (!soa) return core::fail("the transfer does not begin with the zone's SOA");
-    serial_ = *soa;
-    first_soa_ = r;
-    if (current_ && !serial_newer(serial_, *current_)) {
-      form_ = Form::up_to_date;
-      done_ = true;
-    } else if (!current_) {
-      form_ = Form::full;
-      records_.push_back(std::move(r));
-    }
-    return {};
-  }
-  if (form_ == Form::pending) {  // IXFR, second record: a second SOA opens the differences
-    if (soa && *soa != serial_) {
-      if (*soa != *current_)
-        return core::fail(
-            fmt::format("the differences start at serial {}, we hold {}", *soa, *current_));
-      form_ = Form::incremental;
-      changes_.push_back(ZoneDiff{std::move(r), {}, {}, {}});
-      in_additions_ = false;
-      return {};
-    }
-    form_ = Form::full;
-    records_.push_back(first_soa_);
-  }
-  if (form_ == Form::full) {
-    if (!soa) {
-      records_.push_back(std::move(r));
-      return {};
-    }
-    if (*soa != serial_)
-      return core::fail(fmt::format("an SOA with serial {} inside the zone", *soa));
-    done_ = true;
-    return {};
-  }
-  // Form::incremental
-  ZoneDiff& change = changes_.back();
-  if (!soa) {
-    (in_additions_ ? change.added : change.removed).push_back(std::move(r));
-    return {};
-  }
-  if (!in_additions_) {
-    change.new_soa = std::move(r);
-    in_additions_ = true;
-    return {};
-  }
-  if (change.to() == serial_ && *soa == serial_) {
-    done_ = true;
-    return {};
-  }
-  if (*soa != change.to())
-    return core::fail(
-        fmt::format("a change from serial {} follows one ending at {}", *soa, change.to()));
-  changes_.push_back(ZoneDiff{std::move(r), {}, {}, {}});
-  in_additions_ = false;
-  return {};
 }
 
 core::Result<std::shared_ptr<const Zone>> zone_from_records(

@@ -113,8 +113,13 @@ const std::vector<CodeInfo> kCatalogue = {
     // --- MTA-STS, TLS-RPT, DANE (RFC 8461, RFC 8460, RFC 7672)
     {"tlsrpt-missing", "tls", S::notice, "RFC 8460 §3",
      "Publish _smtp._tls.DOMAIN TXT \"v=TLSRPTv1; rua=mailto:...\" to hear of TLS failures."},
-    {"mta-sts-invalid", "tls", S::warning, "RFC 8461 §3.1",
-     "Publish _mta-sts.DOMAIN TXT \"v=STSv1; id=...\" (one record, id of 1-32 letters/digits)."},
+    {"mta-sts-invalid", "tls", S::warning, "RFC 8461 §3",
+     "Publish one _mta-sts.DOMAIN TXT \"v=STSv1; id=...\" and serve a valid policy at "
+     "https://mta-sts.DOMAIN/.well-known/mta-sts.txt (200, text/plain, a certificate for that "
+     "name, no redirect)."},
+    {"mta-sts-mx-mismatch", "tls", S::warning, "RFC 8461 §4.1",
+     "Add an mx: line to the policy covering this MX host (or \"*.\" its parent), then change "
+     "the TXT record's id."},
     {"tlsa-mismatch", "tls", S::error, "RFC 7672 §3.1",
      "Update the TLSA records (or the certificate) so one matches what the server presents."},
     // --- Blacklists

@@ -2,13 +2,18 @@
 // PTR, TLSA), the name servers, and the domain's TXT records all run at once.
 #include "checks/report.hpp"
 
+#include <algorithm>
 #include <chrono>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "checks/mx_checks.hpp"
 #include "checks/parallel.hpp"
 #include "checks/record_probe.hpp"
 #include "checks/smtp_probe.hpp"
 #include "checks/zone_checks.hpp"
+#include "checks/zone_transfer.hpp"
 #include "delivery/route_driver.hpp"
 
 namespace mxkit::checks {
@@ -77,12 +82,34 @@ asio::awaitable<void> mx_area(resolver::Resolver* resolver, Report* report,
 
 asio::awaitable<void> ns_area(resolver::Resolver* resolver, Report* report,
                               const CheckOptions* options) {
-  report->nameservers =
-      co_await probe_nameservers(*resolver, *dns::Name::from_text(report->domain), options->probe);
+  const auto zone = *dns::Name::from_text(report->domain);
+  report->nameservers = co_await probe_nameservers(*resolver, zone, options->probe);
+  if (!options->zone_file.empty()) co_return;
+  // Zone content without --zone: AXFR from the servers that answered authoritatively.
+  std::vector<std::string> addresses;
+  for (const auto& ns : report->nameservers.servers)
+    for (const auto& a : ns.answers)
+      if (a.authoritative &&
+          std::find(addresses.begin(), addresses.end(), a.address) == addresses.end())
+        addresses.push_back(a.address);
+  if (!addresses.empty())
+    report->zone_transfer = co_await transfer_zone(zone, std::move(addresses), options->probe);
 }
 
 asio::awaitable<void> txt_into(resolver::Resolver* resolver, TxtLookup* out, std::string name) {
   *out = co_await lookup_txt(*resolver, std::move(name));
+}
+
+// RFC 8461 §3: the TXT record announces a policy; only then is the policy host asked for it.
+asio::awaitable<void> mta_sts_area(resolver::Resolver* resolver, Report* report,
+                                   const CheckOptions* options) {
+  report->mta_sts = co_await lookup_txt(*resolver, "_mta-sts." + report->domain);
+  const bool announced =
+      std::any_of(report->mta_sts.texts.begin(), report->mta_sts.texts.end(),
+                  [](const std::string& t) { return t.rfind("v=STSv1", 0) == 0; });
+  if (announced)
+    report->mta_sts_policy =
+        co_await fetch_mta_sts_policy(*resolver, report->domain, options->https);
 }
 
 }  // namespace
@@ -107,7 +134,7 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
                          ProbeOptions o) -> asio::awaitable<void> {
         out->resolvers = co_await probe_resolvers(std::move(r), std::move(d), std::move(o));
       }(&report, options.resolvers, domain, options.probe));
-    tasks.push_back(txt_into(&resolver, &report.mta_sts, "_mta-sts." + report.domain));
+    tasks.push_back(mta_sts_area(&resolver, &report, &options));
     tasks.push_back(txt_into(&resolver, &report.tlsrpt, "_smtp._tls." + report.domain));
     co_await run_parallel(std::move(tasks));
   }
@@ -118,15 +145,31 @@ asio::awaitable<Report> run_checks(resolver::Resolver& resolver, dns::Name domai
   add(check_mx(report.plan));
   add(check_nameservers(report.nameservers));
   add(check_propagation(report.resolvers, report.nameservers));
-  if (!options.zone_file.empty())
+  if (!options.zone_file.empty()) {
+    report.zone_source = "file " + options.zone_file;
     add(check_zone_file(options.zone_file, domain));
-  else
+  } else if (!report.zone_transfer.server.empty()) {
+    report.zone_source = "axfr " + report.zone_transfer.server;
+    add(check_zone_records(report.zone_transfer.records, domain,
+                           "AXFR from " + report.zone_transfer.server));
+  } else {
+    // RFC 5936 §6: servers may refuse transfers to anyone; that is not a fault of the domain.
+    std::string why = "no --zone FILE given and no authoritative server allowed an AXFR";
+    if (!report.zone_transfer.attempts.empty())
+      why += " (" + fmt::format("{}", fmt::join(report.zone_transfer.attempts, "; ")) + ")";
     f.push_back(make_finding("zone-unavailable", report.domain,
-                             "no --zone FILE given: the zone's content was not checked"));
+                             why + ": the zone's content was not checked"));
+  }
   add(check_spf(report.mailauth));
   add(check_dmarc(report.mailauth));
   add(check_dkim(report.mailauth));
   add(check_tls_records(report.domain, report.mta_sts, report.tlsrpt));
+  {
+    std::vector<std::string> exchanges;
+    for (const auto& t : report.plan.targets) exchanges.push_back(t.exchange.to_text());
+    for (const auto& t : report.plan.skipped) exchanges.push_back(t.exchange.to_text());
+    add(check_mta_sts_policy(report.mta_sts_policy, exchanges));
+  }
   for (const auto& s : report.smtp) add(check_smtp(s));
   for (const auto& t : report.tlsa) {
     std::vector<const SmtpFacts*> servers;

@@ -11,11 +11,13 @@
 
 #include "checks/finding.hpp"
 #include "checks/mailauth_checks.hpp"
+#include "checks/mta_sts_probe.hpp"
 #include "checks/ns_checks.hpp"
 #include "checks/ns_probe.hpp"
 #include "checks/propagation.hpp"
 #include "checks/record_checks.hpp"
 #include "checks/smtp_checks.hpp"
+#include "checks/zone_transfer.hpp"
 #include "dns/name.hpp"
 #include "resolver/resolver.hpp"
 #include "routing/plan.hpp"
@@ -33,6 +35,7 @@ struct CheckOptions {
   std::chrono::milliseconds smtp_timeout{5000};
   routing::RoutingOptions routing;
   std::vector<std::string> resolvers;  // --resolver: compared for propagation
+  HttpsOptions https;                  // the MTA-STS policy fetch (--https-port, --https-ca)
 };
 
 // The blacklists asked when --dnsbl is not given: widely used, free for low-volume queries.
@@ -46,9 +49,12 @@ struct Report {
   std::vector<DnsblFacts> dnsbl;
   std::vector<PtrFacts> ptr;
   TxtLookup mta_sts, tlsrpt;
+  MtaStsFetch mta_sts_policy;  // attempted only when _mta-sts announces a policy
   std::vector<TlsaFacts> tlsa;
   MailAuthFacts mailauth;
   std::vector<ResolverView> resolvers;
+  ZoneTransferFacts zone_transfer;  // without --zone: the AXFR tried
+  std::string zone_source;        // "file FILE", "axfr ADDRESS", or empty: no zone content checked
   std::vector<Finding> findings;  // sorted (sort_findings)
   double elapsed_ms = 0;
 };

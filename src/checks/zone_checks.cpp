@@ -9,16 +9,9 @@
 
 namespace mxkit::checks {
 
-std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& origin) {
-  dns::zone::ParseOptions options;
-  options.origin = origin;
-  dns::zone::CollectingSink sink;
-  const auto stats = dns::zone::parse_zone_file(file, options, sink);
-  auto diagnostics = sink.diagnostics;
-  if (!stats.stopped) {
-    auto checks = dns::zonecheck::check_zone(sink.records, origin.wire(), true, file);
-    diagnostics.insert(diagnostics.end(), checks.begin(), checks.end());
-  }
+namespace {
+
+std::vector<Finding> findings_from(const std::vector<dns::zone::Diagnostic>& diagnostics) {
   std::vector<Finding> out;
   for (const auto& d : diagnostics) {
     Finding f;
@@ -39,6 +32,34 @@ std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& o
     out.push_back(std::move(f));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& origin) {
+  dns::zone::ParseOptions options;
+  options.origin = origin;
+  dns::zone::CollectingSink sink;
+  const auto stats = dns::zone::parse_zone_file(file, options, sink);
+  auto diagnostics = sink.diagnostics;
+  if (!stats.stopped) {
+    auto checks = dns::zonecheck::check_zone(sink.records, origin.wire(), true, file);
+    diagnostics.insert(diagnostics.end(), checks.begin(), checks.end());
+  }
+  return findings_from(diagnostics);
+}
+
+std::vector<Finding> check_zone_records(const std::vector<dns::Record>& records,
+                                        const dns::Name& origin, const std::string& source) {
+  dns::zone::RecordTable table;
+  std::uint32_t index = 0;
+  for (const auto& r : records)
+    table.add(
+        dns::zone::RecordView{r.owner.wire(), r.type, r.cls, r.ttl, r.rdata, source, ++index});
+  // No line numbers for transferred records: the subject is the source alone.
+  auto diagnostics = dns::zonecheck::check_zone(table, origin.wire(), true, source);
+  for (auto& d : diagnostics) d.line = 0;
+  return findings_from(diagnostics);
 }
 
 }  // namespace mxkit::checks

@@ -28,6 +28,8 @@ struct CheckArgs {
   std::string zone;
   std::vector<std::string> resolvers;
   ResolverOptions resolver;
+  std::uint16_t https_port = 443;
+  std::string https_ca;
 };
 
 int fail(const std::string& message) {
@@ -61,6 +63,9 @@ int run_check(const CheckArgs& args) {
   options.resolvers = args.resolvers;
   options.probe.timeout = config->timeout;
   if (args.resolver.dns_port != 0) options.probe.dns_port = args.resolver.dns_port;
+  options.https.port = args.https_port;
+  options.https.ca_file = args.https_ca;
+  options.https.timeout = std::max(config->timeout, std::chrono::milliseconds(5000));
   options.smtp_timeout = std::max(config->timeout, std::chrono::milliseconds(5000));
 
   asio::io_context io(1);
@@ -118,7 +123,18 @@ void add_check_command(CLI::App& app, int& exit_code) {
       ->add_option("--dkim-selector", args->dkim_selectors,
                    "A DKIM selector to look for besides the common ones (repeatable)")
       ->type_name("S");
-  check->add_option("--zone", args->zone, "The domain's zone file: check its content too")
+  check
+      ->add_option("--zone", args->zone,
+                   "The domain's zone file: check its content too (without it, an AXFR is "
+                   "tried from each authoritative server)")
+      ->type_name("FILE");
+  check
+      ->add_option("--https-port", args->https_port,
+                   "Port of the MTA-STS policy host's HTTPS (default 443; for tests)")
+      ->check(CLI::Range(1, 65535));
+  check
+      ->add_option("--https-ca", args->https_ca,
+                   "PEM file of trust anchors for the MTA-STS policy host, besides the system's")
       ->type_name("FILE");
   check
       ->add_option(

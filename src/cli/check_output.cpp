@@ -113,6 +113,18 @@ json dkim_json(const checks::MailAuthFacts& m) {
   return out;
 }
 
+// RFC 8461: the _mta-sts records and, when one announced a policy, what the HTTPS fetch saw.
+json mta_sts_json(const checks::Report& r) {
+  const auto& p = r.mta_sts_policy;
+  json policy = nullptr;
+  if (p.attempted)
+    policy = {{"url", p.url},       {"address", p.address},
+              {"error", p.error},   {"certificate_error", p.certificate_error},
+              {"status", p.status}, {"content_type", p.content_type},
+              {"body", p.body}};
+  return {{"records", r.mta_sts.texts}, {"policy", policy}};
+}
+
 }  // namespace
 
 json check_report_json(const checks::Report& r) {
@@ -165,6 +177,8 @@ json check_report_json(const checks::Report& r) {
       {"dmarc", {{"name", r.mailauth.dmarc.record_name}, {"records", r.mailauth.dmarc.records}}},
       {"dkim", dkim_json(r.mailauth)},
       {"propagation", propagation_json(r.resolvers)},
+      {"mta_sts", mta_sts_json(r)},
+      {"zone_source", r.zone_source},
       {"elapsed_ms", r.elapsed_ms}};
 }
 

@@ -21,18 +21,18 @@ namespace mxkit::cli::dig {
 
 // Where a reply came from and what it cost: the lines dig prints under the sections.
 struct ReplyInfo {
-  std::string server;         // the address asked, "127.0.0.1" or "::1"
+  std::string server;  // the address asked, "127.0.0.1" or "::1"
   std::uint16_t port = 53;
   bool over_tcp = false;
   std::chrono::microseconds elapsed{0};
-  std::size_t size = 0;       // octets of the reply as received
-  std::time_t when = 0;       // wall-clock time the reply arrived
+  std::size_t size = 0;  // octets of the reply as received
+  std::time_t when = 0;  // wall-clock time the reply arrived
 };
 
 // Which parts of a reply are printed: dig's +[no]comments, +[no]question, ... (+noall clears
 // them all, and +answer then turns one back on).
 struct Display {
-  bool comments = true;    // ";; Got answer:", the header, the OPT pseudosection, section titles
+  bool comments = true;  // ";; Got answer:", the header, the OPT pseudosection, section titles
   bool question = true;
   bool answer = true;
   bool authority = true;
@@ -69,7 +69,8 @@ std::string header_lines(const dns::Message& message);
 std::string edns_lines(const dns::Edns& edns);
 
 // The reply from ";; Got answer:" to ";; MSG SIZE  rcvd: N" and the blank line dig ends with.
-std::string reply_text(const dns::Message& message, const ReplyInfo& info, const Display& display = {});
+std::string reply_text(const dns::Message& message, const ReplyInfo& info,
+                       const Display& display = {});
 
 // +short: the rdata of each answer record, one a line.
 std::string short_text(const dns::Message& message);
@@ -79,7 +80,8 @@ std::string short_text(const dns::Message& message);
 // as it is on the wire), each RR with NAME, TYPE, TYPEname, CLASS, CLASSname, TTL, RDLENGTH,
 // RDATAHEX and rdata<TYPE> in presentation format; plus dateString, dateSeconds, msgLength and
 // messageOctetsHEX from the reply as received.
-std::string json_text(const dns::Message& message, std::span<const std::uint8_t> wire, const ReplyInfo& info);
+std::string json_text(const dns::Message& message, std::span<const std::uint8_t> wire,
+                      const ReplyInfo& info);
 
 // "\n; <<>> mxkit dig 0.1.0 <<>> ARGS\n" then "; (N server(s) found)" when a server was named
 // (N: its addresses), then ";; global options: +cmd".
@@ -91,7 +93,8 @@ std::string when_text(std::time_t when);
 // "IP#PORT", as dig names a server.
 std::string server_text(std::string_view address, std::uint16_t port);
 // ";; communications error to IP#PORT: REASON"
-std::string communications_error(std::string_view address, std::uint16_t port, std::string_view reason);
+std::string communications_error(std::string_view address, std::uint16_t port,
+                                 std::string_view reason);
 
 // One +trace step: the records it brought (a referral's NS set, or the answer), then
 // ";; Received N bytes from IP#PORT(NAME) in M ms", where NAME is the server's name when
@@ -99,29 +102,9 @@ std::string communications_error(std::string_view address, std::uint16_t port, s
 // address otherwise. A step without a reply prints a communications error instead. A step for
 // another question than the one traced (the address of a name server, say) ends its line with
 // " for NAME TYPE" when `name_question` is set.
-std::string trace_step_text(const resolver::TraceStep& step, const std::map<std::string, std::string>& names,
+std::string trace_step_text(const resolver::TraceStep& step,
+                            const std::map<std::string, std::string>& names,
                             bool name_question = false);
-
-// Where a zone transfer's stream of records ends, as dig tells it (RFC 5936 §2.2, RFC 1995 §4):
-// it starts with the zone's SOA; an AXFR (or an IXFR answered in AXFR form) ends at the next SOA
-// with that serial; an IXFR answered with differences (its second record an SOA) carries the
-// new SOA once more, opening the last additions, and ends at the one after; an IXFR from a
-// serial not older than the server's is answered by the SOA alone.
-class XfrProgress {
- public:
-  explicit XfrProgress(std::optional<std::uint32_t> ixfr_serial) : ixfr_serial_(ixfr_serial) {}
-  // Takes the next record; an error when the stream does not begin with an SOA.
-  core::Result<void> take(const dns::Record& record);
-  bool done() const { return done_; }
-  std::size_t records() const { return records_; }
-
- private:
-  std::optional<std::uint32_t> ixfr_serial_;
-  std::uint32_t first_serial_ = 0;
-  std::size_t records_ = 0;
-  bool incremental_ = false, done_ = false;
-  int repeats_ = 0;  // SOAs with the first serial seen after the first record
-};
 
 // Where +trace started: the root NS set and where it came from ("root hints FILE", or the
 // server "IP#PORT" asked for ". NS").

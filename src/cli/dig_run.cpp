@@ -17,6 +17,7 @@
 #include "cli/dig_request.hpp"
 #include "cli/run_awaitable.hpp"
 #include "dns/message_builder.hpp"
+#include "dns/zone/transfer.hpp"
 #include "net/client.hpp"
 #include "resolver/address.hpp"
 #include "resolver/transport.hpp"
@@ -67,7 +68,8 @@ std::optional<resolver::Exchange> ask(asio::io_context& io,
   options.source_port = r.source_port;
   for (unsigned attempt = 0; attempt < r.tries; ++attempt) {
     for (const auto& server : servers) {
-      auto result = run_awaitable(io, resolver::exchange(io.get_executor(), server, query, options));
+      auto result =
+          run_awaitable(io, resolver::exchange(io.get_executor(), server, query, options));
       if (result) {
         answered = server;
         return std::move(*result);
@@ -168,8 +170,10 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
     why = w.error().message;
     co_return XfrEnd::NoConnection;
   }
-  XfrProgress progress(r.ixfr_serial);
-  while (!progress.done()) {
+  // The shared transfer reader (dns/zone/transfer.hpp) decides where the stream ends and
+  // rejects what no transfer may carry; dig prints each message's records once they pass.
+  dns::zone::TransferReader reader(r.name, id, r.type, r.ixfr_serial);
+  while (!reader.done()) {
     // Each message gets the whole timeout (dig's +timeout is per read, too).
     deadline = std::chrono::steady_clock::now() + timeout;
     std::array<std::uint8_t, 2> length{};
@@ -204,12 +208,12 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
     // RFC 5936 §2.2: an error rcode ends the transfer, as does any response without records.
     if (parsed->header.rcode != dns::rcode::NOERROR || parsed->answer.empty())
       co_return XfrEnd::Refused;
+    if (auto fed = reader.feed(message); !fed) {
+      why = fed.error().message;
+      co_return XfrEnd::Broken;
+    }
     std::string out;
     for (const auto& record : parsed->answer) {
-      if (auto took = progress.take(record); !took) {
-        why = took.error().message;
-        co_return XfrEnd::Broken;
-      }
       if (r.short_form) {
         dns::Message one;
         one.answer.push_back(record);
@@ -217,12 +221,11 @@ asio::awaitable<XfrEnd> transfer_from(asio::any_io_executor executor,
       } else {
         out += record_line(record, r.display.multiline) + '\n';
       }
-      if (progress.done()) break;
     }
     if (auto line = tsig_line(message); !line.empty() && !r.short_form) out += line + '\n';
     if (!r.json) std::fputs(out.c_str(), stdout);
   }
-  counts.records = progress.records();
+  counts.records = reader.record_count();
   connection.close();
   co_return XfrEnd::Complete;
 }
@@ -258,8 +261,7 @@ int run_query(const DigRequest& r, const DigArguments& a) {
     // RFC 8945 §5.3: the reply to a signed query must be signed with the same key.
     dns::TsigVerifier verifier(*r.tsig, tsig_mac);
     if (auto verified = verifier.feed(reply->wire, dns::tsig_now()); !verified)
-      std::fprintf(errors, ";; Couldn't verify signature: %s\n",
-                   verified.error().message.c_str());
+      std::fprintf(errors, ";; Couldn't verify signature: %s\n", verified.error().message.c_str());
   }
   const std::string tsig = reply ? tsig_line(reply->wire) : std::string();
   if (reply) drop_tsig(reply->reply);
@@ -306,8 +308,9 @@ int run_transfer(const DigRequest& r, const DigArguments& a) {
       std::vector<std::string> json;
       std::string why;
       const auto started = std::chrono::steady_clock::now();
-      const XfrEnd end = run_awaitable(io, transfer_from(io.get_executor(), server, *wire, r, timeout,
-                                               servers_found(r, *servers), counts, json, why));
+      const XfrEnd end =
+          run_awaitable(io, transfer_from(io.get_executor(), server, *wire, r, timeout,
+                                          servers_found(r, *servers), counts, json, why));
       const auto elapsed = std::chrono::steady_clock::now() - started;
       if (end == XfrEnd::NoConnection) {
         print_failure(errors, server, r, true, why, why == "connection refused");

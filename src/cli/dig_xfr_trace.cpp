@@ -1,59 +1,10 @@
-// The end of a zone transfer's record stream, and +trace as JSON (see dig_output.hpp).
+// +trace as JSON (see dig_output.hpp).
 #include <fmt/format.h>
 
 #include "cli/dig_output.hpp"
 #include "dns/rrtype.hpp"
 
 namespace mxkit::cli::dig {
-
-namespace {
-
-// The SERIAL field of SOA rdata (RFC 1035 §3.3.13): after the two names, uncompressed here.
-std::optional<std::uint32_t> soa_serial(const std::vector<std::uint8_t>& rdata) {
-  std::size_t at = 0;
-  for (int name = 0; name < 2; ++name) {
-    while (at < rdata.size() && rdata[at] != 0) at += std::size_t{rdata[at]} + 1;
-    if (at >= rdata.size()) return std::nullopt;
-    ++at;  // the root label
-  }
-  if (at + 4 > rdata.size()) return std::nullopt;
-  return (std::uint32_t{rdata[at]} << 24) | (std::uint32_t{rdata[at + 1]} << 16) |
-         (std::uint32_t{rdata[at + 2]} << 8) | rdata[at + 3];
-}
-
-// RFC 1982 serial arithmetic: is `a` newer than `b`?
-bool serial_newer(std::uint32_t a, std::uint32_t b) {
-  return a != b && static_cast<std::uint32_t>(a - b) < 0x80000000u;
-}
-
-}  // namespace
-
-core::Result<void> XfrProgress::take(const dns::Record& record) {
-  if (done_) return core::fail("a record after the end of the transfer");
-  ++records_;
-  std::optional<std::uint32_t> serial;
-  if (record.type == dns::rrtype::SOA) {
-    serial = soa_serial(record.rdata);
-    if (!serial) return core::fail("a malformed SOA record");
-  }
-  if (records_ == 1) {
-    if (!serial) return core::fail("the transfer does not begin with the zone's SOA");
-    first_serial_ = *serial;
-    // RFC 1995 §4: a client as new as the server gets the server's SOA alone.
-    if (ixfr_serial_ && !serial_newer(first_serial_, *ixfr_serial_)) done_ = true;
-    return {};
-  }
-  if (!serial) return {};
-  if (*serial == first_serial_) {
-    // The closing SOA, unless differences are being sent: there the new SOA opens the last
-    // additions first (RFC 1995 §4) and the transfer ends at its second repeat.
-    ++repeats_;
-    done_ = !incremental_ || repeats_ == 2;
-    return {};
-  }
-  if (records_ == 2 && ixfr_serial_) incremental_ = true;  // an older SOA: the first deletions
-  return {};
-}
 
 std::string trace_json_text(const dns::Question& question, const TraceStart& start,
                             const resolver::Resolution& resolution,

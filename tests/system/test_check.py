@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import processes
+from https_policy import PolicyServer, PolicyCa
 from internet import Internet
 from mail_world import Scripted, wait_port
 
@@ -32,6 +33,22 @@ _dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@good.test"
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@good.test"
 _mta-sts TXT "v=STSv1; id=20261205"
 """
+
+# RFC 8461 §3.2 policies: good.test's covers both its MX; the others are broken one way each.
+GOOD_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmx: *.good.test\r\nmax_age: 604800\r\n"
+STS_DOMAINS = {
+    # domain: (status, content type, body, certificate for another name, extra headers)
+    "stsmode.test": (200, "text/plain", "version: STSv1\nmode: strict\nmx: mx1.good.test\nmax_age: 86400\n", None, None),
+    "stsage.test": (200, "text/plain", "version: STSv1\nmode: testing\nmx: mx1.good.test\nmax_age: 99999999999\n",
+                    None, None),
+    "stsmx.test": (200, "text/plain; charset=utf-8", "version: STSv1\nmode: enforce\nmx: mx1.good.test\nmax_age: 604800\n",
+                   None, None),
+    "sts404.test": (None, "", "", None, None),
+    "stscert.test": (200, "text/plain", GOOD_POLICY, "mta-sts.wrong.test", None),
+    "stsredirect.test": (301, "text/html", "", None, {"Location": "https://elsewhere.test/"}),
+    "stshtml.test": (200, "text/html", "<html></html>", None, None),
+}
+POLICY_ADDRESS = "127.0.4.1"
 
 # Everything listening for SMTP in this world, on one port.
 SMTP_ADDRESSES = ["127.0.1.1", "127.0.2.1", "127.0.3.2", "127.0.3.3", "127.0.3.4", "127.0.3.5",
@@ -113,6 +130,9 @@ class World:
         self.procs: list[subprocess.Popen] = []
         self.scripted: list[Scripted] = []
         self.aiosmtpd = None
+        self.https_port = free_tcp_port([POLICY_ADDRESS])
+        self.policies = PolicyServer(POLICY_ADDRESS, self.https_port, PolicyCa(root / "ca"))
+        self.policies.add("mta-sts.good.test", 200, "text/plain", GOOD_POLICY)
         certs = root / "certs"
         certs.mkdir(parents=True)
         self.cert1 = make_cert(certs, "mx1.good.test")
@@ -123,6 +143,7 @@ class World:
         net.add_domain("good.test", GOOD + f"_{self.smtp_port}._tcp.mx1 TLSA 3 1 1 {self.cert1[2]}\n"
                        f"default._domainkey TXT \"v=DKIM1; k=ed25519; p={ed25519}\"\n"
                        f"weak._domainkey TXT \"v=DKIM1; k=rsa; p={weak}\"\n"
+                       f"mta-sts A {POLICY_ADDRESS}\n"
                        "old._domainkey TXT \"v=DKIM1; k=rsa; p=\"\n"
                        "bad._domainkey TXT \"v=DKIM1; k=rsa; p=!!notbase64\"\n",
                        servers=["127.0.0.4", "127.0.0.5"])
@@ -137,6 +158,7 @@ class World:
             ("spfall", '@ TXT "v=spf1 ptr +all"\n'),
             ("spfmx", '@ TXT "v=spf1 ip4:192.0.2.1 -all"\n'),
             ("dmarcsyntax", '_dmarc TXT "v=DMARC1; p=bogus"\n'),
+            ("dmarcmulti", '_dmarc TXT "v=DMARC1; p=reject"\n_dmarc TXT "v=DMARC1; p=none"\n'),
             ("dmarcnone", '_dmarc TXT "v=DMARC1; p=none; rua=mailto:reports@other.test"\n'),
         ]:
             net.add_domain(f"{name}.test", f"@ MX 10 mx1.good.test.\n{records}", servers=["127.0.0.4", "127.0.0.5"])
@@ -180,12 +202,19 @@ class World:
                        f"_{self.smtp_port}._tcp.mx TLSA 3 1 1 {'00' * 32}\n", servers=["127.0.0.4", "127.0.0.5"])
         net.add_domain("sts.test", "@ MX 0 .\n_mta-sts TXT \"v=STSv1; id=not-valid!\"\n",
                        servers=["127.0.0.4", "127.0.0.5"])
+        for domain, (status, content_type, body, other, headers) in STS_DOMAINS.items():
+            mx = "@ MX 10 mx1.good.test.\n@ MX 20 mx\nmx A 127.0.1.1\n" if domain == "stsmx.test" else \
+                "@ MX 10 mx1.good.test.\n"
+            net.add_domain(domain, f"{mx}_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A {POLICY_ADDRESS}\n",
+                           servers=["127.0.0.4", "127.0.0.5"])
+            self.policies.add(f"mta-sts.{domain}", status, content_type, body, other, headers)
         net.add_domain("bl.test", "1.1.0.127 A 127.0.0.2\n1.1.0.127 TXT \"listed for testing\"\n")
         net.add_domain("clean.test", "")
 
     def start(self) -> "World":
         self.net.start()
         try:
+            self.policies.start()
             self._start_mail()
         except BaseException:
             self.stop()
@@ -228,11 +257,15 @@ class World:
             s.stop()
         if self.aiosmtpd is not None:
             self.aiosmtpd.stop()
+        self.policies.stop()
         self.net.stop()
 
     def check(self, domain: str, *extra: str, timeout: float = 20) -> tuple[int, dict, float]:
         command = [str(self.mxkit), "check", domain, "--json", *self.net.resolver_args(),
-                   "--smtp-port", str(self.smtp_port), "--timeout", "500", *extra]
+                   "--smtp-port", str(self.smtp_port), "--timeout", "500",
+                   "--https-port", str(self.https_port), *extra]
+        if "--https-ca" not in extra:
+            command += ["--https-ca", str(self.policies.ca.cert)]
         if "--dnsbl" not in extra:
             command.append("--no-dnsbl")
         start = time.monotonic()
@@ -304,6 +337,13 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
     ("nopm.test", {"smtp-rejects-postmaster"}),
     ("tlsabad.test", {"tlsa-mismatch"}),
     ("sts.test", {"mta-sts-invalid"}),
+    ("stsmode.test", {"mta-sts-invalid"}),
+    ("stsage.test", {"mta-sts-invalid"}),
+    ("stsmx.test", {"mta-sts-mx-mismatch"}),
+    ("sts404.test", {"mta-sts-invalid"}),
+    ("stscert.test", {"mta-sts-invalid"}),
+    ("stsredirect.test", {"mta-sts-invalid"}),
+    ("stshtml.test", {"mta-sts-invalid"}),
     ("good.test", {"zone-unavailable", "ptr-missing", "mx-address-not-public"}),
     ("single.test", {"spf-missing", "dmarc-missing", "dkim-key-missing"}),
     ("spfmulti.test", {"spf-multiple"}),
@@ -313,6 +353,9 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
     ("spfall.test", {"spf-pass-all", "spf-ptr"}),
     ("spfmx.test", {"spf-mx-not-authorized"}),
     ("dmarcsyntax.test", {"dmarc-syntax"}),
+    ("dmarcmulti.test", {"dmarc-multiple"}),
+    # The parent dead.test has no server that answers: the delegation cannot be read.
+    ("sub.dead.test", {"ns-lookup-failed"}),
     ("dmarcnone.test", {"dmarc-policy-none", "dmarc-report-uri-unauthorized"}),
 ])
 def test_code_fires(world, domain, expected):
@@ -320,6 +363,50 @@ def test_code_fires(world, domain, expected):
     assert expected <= codes(report), report["findings"]
     worst = {f["severity"] for f in report["findings"]}
     assert status == (2 if "error" in worst else 1 if "warning" in worst else 0)
+
+
+def sts_findings(report: dict) -> list[tuple[str, str, str]]:
+    return [(f["code"], f["severity"], f["message"]) for f in report["findings"] if f["code"].startswith("mta-sts")]
+
+
+def test_mta_sts_policy_good(world):
+    """good.test's policy is fetched over HTTPS from the test CA's certificate and covers both MX."""
+    _, report, _ = world.check("good.test", "--no-smtp")
+    assert sts_findings(report) == [], report["findings"]
+    policy = report["mta_sts"]["policy"]
+    assert policy["url"] == f"https://mta-sts.good.test:{world.https_port}/.well-known/mta-sts.txt"
+    assert policy["status"] == 200 and policy["error"] == "" and policy["certificate_error"] == ""
+    assert policy["address"] == POLICY_ADDRESS and "mode: enforce" in policy["body"]
+    # With another CA instead of the test CA the same certificate chains to nothing trusted.
+    other = PolicyCa(world.root / "other-ca")
+    _, untrusted, _ = world.check("good.test", "--no-smtp", "--https-ca", str(other.cert))
+    found = sts_findings(untrusted)
+    assert len(found) == 1 and "unable to verify the first certificate" in found[0][2], found
+    # A trust-anchor file that holds no certificate is named in the finding.
+    _, unreadable, _ = world.check("good.test", "--no-smtp", "--https-ca", "/dev/null")
+    assert any("--https-ca /dev/null" in m for _, _, m in sts_findings(unreadable)), unreadable["findings"]
+
+
+@pytest.mark.parametrize("domain, severity, words", [
+    ("stsmode.test", "warning", "mode \"strict\""),
+    ("stsage.test", "warning", "max_age \"99999999999\""),
+    ("sts404.test", "warning", "HTTP 404"),
+    ("stscert.test", "warning", "hostname mismatch"),
+    ("stsredirect.test", "warning", "redirects to \"https://elsewhere.test/\""),
+    ("stshtml.test", "warning", "text/html"),
+])
+def test_mta_sts_invalid_says_why(world, domain, severity, words):
+    _, report, _ = world.check(domain, "--no-smtp")
+    found = sts_findings(report)
+    assert [(c, s) for c, s, _ in found] == [("mta-sts-invalid", severity)], found
+    assert words in found[0][2], found
+
+
+def test_mta_sts_mx_not_covered(world):
+    _, report, _ = world.check("stsmx.test", "--no-smtp")
+    found = [f for f in report["findings"] if f["code"].startswith("mta-sts")]
+    assert [(f["code"], f["subject"], f["severity"]) for f in found] == [
+        ("mta-sts-mx-mismatch", "mx.stsmx.test.", "error")], found
 
 
 def test_dkim_selectors(world):
@@ -469,3 +556,62 @@ def test_propagation_against_each_resolver(world, tmp_path):
     finally:
         processes.stop(proc)
         log.close()
+
+
+def start_dns(mxkit: Path, tmp_path: Path, address: str, zones: dict[str, str], *extra: str):
+    """One `mxkit serve` authoritative for `zones` (origin → text) on address:free port; waits
+    until it answers. Returns the process, its port and its log (close it after stopping)."""
+    from internet import free_port
+    import dns.message
+    import dns.query
+    port = free_port([address])
+    command = [str(mxkit), "serve", "--dns-listen", f"{address}:{port}", "--zone-checks", "warn", *extra]
+    for origin, text in zones.items():
+        path = tmp_path / f"{origin}zone"
+        path.write_text(text)
+        command += ["--zone", f"{origin}={path}"]
+    log = open(tmp_path / f"dns-{address}.log", "w")
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+    first = next(iter(zones))
+    end = time.monotonic() + 5
+    while True:
+        try:
+            dns.query.udp(dns.message.make_query(first, "SOA"), address, port=port, timeout=0.1)
+            return proc, port, log
+        except Exception:
+            if time.monotonic() > end or proc.poll() is not None:
+                processes.stop(proc)
+                log.close()
+                raise AssertionError("the DNS server did not start")
+
+
+def test_zone_content_from_axfr(mxkit, tmp_path):
+    """Without --zone the zone is transferred (AXFR, RFC 5936) from its authoritative server,
+    which allows 127.0.0.1, and the zone checks run on it: the MX at a CNAME is reported as
+    `mxkit check --zone` reports it, with the transfer as its subject."""
+    address = "127.0.0.11"
+    zone = ("$ORIGIN axfr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\n"
+            f"ns A {address}\n@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n")
+    proc, port, log = start_dns(mxkit, tmp_path, address, {"axfr.test.": zone}, "--allow-transfer", "127.0.0.1")
+    try:
+        done = subprocess.run([str(mxkit), "check", "axfr.test", "--json", "--no-smtp", "--no-dnsbl",
+                               "--resolver", f"{address}:{port}", "--dns-port", str(port), "--timeout", "500"],
+                              capture_output=True, text=True, timeout=20)
+        assert done.returncode in (1, 2), done.stderr
+        report = json.loads(done.stdout)
+        assert report["zone_source"] == f"axfr {address}"
+        zone_findings = [(f["code"], f["subject"]) for f in report["findings"] if f["area"] == "zone"]
+        assert ("target-is-alias", f"AXFR from {address}") in zone_findings, report["findings"]
+        assert "zone-unavailable" not in codes(report)
+    finally:
+        processes.stop(proc)
+        log.close()
+
+
+def test_refused_axfr_is_info(world):
+    """The test internet's servers refuse transfers: zone-unavailable, info, naming the refusals."""
+    _, report, _ = world.check("good.test", "--no-smtp")
+    unavailable = [f for f in report["findings"] if f["code"] == "zone-unavailable"]
+    assert len(unavailable) == 1 and unavailable[0]["severity"] == "info"
+    assert "127.0.0.4" in unavailable[0]["message"] and "REFUSED" in unavailable[0]["message"], unavailable
+    assert report["zone_source"] == ""

@@ -84,6 +84,7 @@ USAGE_ERRORS = [
     # check: a usage error is "the check could not run" (3)
     (["check"], 3, "mxkit check: domain is required"),
     (["check", "x.test", "--smtp-port", "0"], 3, "mxkit check: --smtp-port"),
+    (["check", "x.test", "--https-port", "0"], 3, "mxkit check: --https-port"),
     (["check", "x.test", "--bogus"], 3, "mxkit check: The following argument was not expected: --bogus"),
     # spf
     (["spf"], 2, "mxkit spf: ip is required"),

@@ -12,6 +12,8 @@
 #include "checks/record_checks.hpp"
 #include "checks/serial.hpp"
 #include "checks/smtp_checks.hpp"
+#include "checks/zone_checks.hpp"
+#include "dns/rrtype.hpp"
 
 namespace mxkit::checks {
 namespace {
@@ -275,6 +277,45 @@ TEST(RecordChecks, DnsblPtrTlsa) {
   EXPECT_EQ(codes(check_tlsa(t, {&s})), std::set<std::string>{"tlsa-mismatch"});
   s.certificate.reset();
   EXPECT_EQ(codes(check_tlsa(t, {&s})), std::set<std::string>{"tlsa-mismatch"});
+}
+
+// Records from an AXFR get the zone checks of a zone file, the transfer as their subject.
+TEST(ZoneRecords, TransferredZoneIsChecked) {
+  auto name = [](const char* t) { return *dns::Name::from_text(t); };
+  auto wire = [](const dns::Name& n) {
+    auto w = n.wire();
+    return std::vector<std::uint8_t>(w.begin(), w.end());
+  };
+  std::vector<std::uint8_t> soa = wire(name("ns.z.test."));
+  auto rname = wire(name("hostmaster.z.test."));
+  soa.insert(soa.end(), rname.begin(), rname.end());
+  for (std::uint32_t v : {1u, 7200u, 900u, 1209600u, 300u})
+    for (int shift = 24; shift >= 0; shift -= 8)
+      soa.push_back(static_cast<std::uint8_t>(v >> shift));
+  std::vector<std::uint8_t> mx = {0, 10};
+  auto mail = wire(name("mail.z.test."));
+  mx.insert(mx.end(), mail.begin(), mail.end());
+  const std::vector<dns::Record> records = {
+      {name("z.test."), dns::rrtype::SOA, dns::rrclass::IN, 300, soa},
+      {name("z.test."), dns::rrtype::NS, dns::rrclass::IN, 300, wire(name("ns.z.test."))},
+      {name("ns.z.test."), dns::rrtype::A, dns::rrclass::IN, 300, {127, 0, 0, 4}},
+      {name("z.test."), dns::rrtype::MX, dns::rrclass::IN, 300, mx},
+      {name("mail.z.test."), dns::rrtype::CNAME, dns::rrclass::IN, 300, wire(name("mx.z.test."))},
+      {name("mx.z.test."), dns::rrtype::A, dns::rrclass::IN, 300, {127, 0, 1, 1}},
+  };
+  auto found = check_zone_records(records, name("z.test."), "AXFR from 127.0.0.4");
+  ASSERT_FALSE(found.empty());
+  const auto alias = std::find_if(found.begin(), found.end(),
+                                  [](const Finding& f) { return f.code == "target-is-alias"; });
+  ASSERT_NE(alias, found.end());
+  EXPECT_EQ(alias->subject, "AXFR from 127.0.0.4");
+  EXPECT_EQ(alias->area, "zone");
+  EXPECT_EQ(alias->severity, Severity::error);
+  // Without the CNAME the same zone is clean of errors.
+  auto healthy = records;
+  healthy[4] = {name("mail.z.test."), dns::rrtype::A, dns::rrclass::IN, 300, {127, 0, 1, 2}};
+  for (const auto& f : check_zone_records(healthy, name("z.test."), "AXFR from 127.0.0.4"))
+    EXPECT_NE(f.severity, Severity::error) << f.code << ": " << f.message;
 }
 
 }  // namespace

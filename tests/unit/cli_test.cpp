@@ -1,4 +1,5 @@
-// The command line's pure logic: where a zone transfer's records end (dig's rule), BIND's
+// The command line's pure logic: where a zone transfer's records end (dig's rule, by the
+// shared reader), BIND's
 // multi-line SOA, the durations in its comments, ambiguous IPv6 listen addresses, and the
 // usage contract (one value per occurrence, unknown commands, exit statuses).
 #include <string>
@@ -10,7 +11,9 @@
 #include "cli/dig_output.hpp"
 #include "cli/usage.hpp"
 #include "dns/message.hpp"
+#include "dns/message_builder.hpp"
 #include "dns/rrtype.hpp"
+#include "dns/zone/transfer.hpp"
 #include "net/endpoint.hpp"
 
 namespace dig = mxkit::cli::dig;
@@ -40,21 +43,34 @@ dns::Record a(std::string_view owner) {
   return {name(owner), dns::rrtype::A, dns::rrclass::IN, 3600, {127, 0, 0, 1}};
 }
 
-// Feeds `stream` to a fresh XfrProgress; returns how many records it took before done (0 when
-// it never finished).
+// One response message of a transfer (id 7) carrying `record`.
+std::vector<std::uint8_t> message_with(const dns::Record& record, std::uint16_t qtype) {
+  dns::Message m;
+  m.header.id = 7;
+  m.header.qr = true;
+  m.question.push_back({name("example.test."), qtype, dns::rrclass::IN});
+  m.answer.push_back(record);
+  return *dns::build_message(m);
+}
+
+// Feeds `stream`, one record a message, to the transfer reader dig uses; returns how many
+// records it took before done (0 when it never finished).
 std::size_t records_until_done(std::optional<std::uint32_t> ixfr,
                                const std::vector<dns::Record>& stream) {
-  dig::XfrProgress progress(ixfr);
+  const std::uint16_t qtype = ixfr ? dns::rrtype::IXFR : dns::rrtype::AXFR;
+  dns::zone::TransferReader reader(name("example.test."), 7, qtype, ixfr);
   for (std::size_t i = 0; i < stream.size(); ++i) {
-    EXPECT_TRUE(progress.take(stream[i])) << i;
-    if (progress.done()) return i + 1;
+    auto fed = reader.feed(message_with(stream[i], qtype));
+    EXPECT_TRUE(fed) << i << ": " << fed.error().message;
+    if (reader.done()) return i + 1;
   }
   return 0;
 }
 
 }  // namespace
 
-TEST(XfrProgress, EndsWhereDigEnds) {
+// dig's transfers end where dig ends them, now through the shared reader.
+TEST(DigTransfer, EndsWhereDigEnds) {
   struct Case {
     const char* title;
     std::optional<std::uint32_t> ixfr;
@@ -88,13 +104,13 @@ TEST(XfrProgress, EndsWhereDigEnds) {
     EXPECT_EQ(records_until_done(c.ixfr, c.stream), c.done_after) << c.title;
 }
 
-TEST(XfrProgress, RefusesAStreamWithoutItsSoaFirst) {
-  dig::XfrProgress progress(std::nullopt);
-  EXPECT_FALSE(progress.take(a("a.example.test.")));
-  dig::XfrProgress finished(std::nullopt);
-  ASSERT_TRUE(finished.take(soa(1)));
-  ASSERT_TRUE(finished.take(soa(1)));
-  EXPECT_FALSE(finished.take(a("late.example.test.")));
+TEST(DigTransfer, RefusesAStreamWithoutItsSoaFirst) {
+  dns::zone::TransferReader first(name("example.test."), 7, dns::rrtype::AXFR, std::nullopt);
+  EXPECT_FALSE(first.feed(message_with(a("a.example.test."), dns::rrtype::AXFR)));
+  dns::zone::TransferReader finished(name("example.test."), 7, dns::rrtype::AXFR, std::nullopt);
+  ASSERT_TRUE(finished.feed(message_with(soa(1), dns::rrtype::AXFR)));
+  ASSERT_TRUE(finished.feed(message_with(soa(1), dns::rrtype::AXFR)));
+  EXPECT_FALSE(finished.feed(message_with(a("late.example.test."), dns::rrtype::AXFR)));
 }
 
 TEST(DigMultiline, DurationsInBindsWords) {
