@@ -30,7 +30,7 @@ struct Record {
 };
 
 struct Zone {
-  std::string name;          // "example.test.": lowercased, with the final dot
+  std::string name;  // "example.test.": lowercased, with the final dot
   std::uint32_t serial = 0;  // the SOA serial of the records as committed
   std::string created_at;    // RFC 3339 UTC, "2026-12-05T17:20:00Z"
   std::string updated_at;
@@ -41,8 +41,8 @@ struct Zone {
 struct AuditEntry {
   std::int64_t id = 0;  // assigned by the store, increasing
   std::string zone;
-  std::string at;      // RFC 3339 UTC
-  std::string actor;   // "api-key", "ui-session:<first 8 of the token hash>", …
+  std::string at;     // RFC 3339 UTC
+  std::string actor;  // "api-key", "ui-session:<first 8 of the token hash>", …
   std::string action;  // "create-zone", "import-zone", "change", "delete-zone"
   std::uint32_t serial_before = 0, serial_after = 0;
   std::string detail;
