@@ -1,10 +1,10 @@
 // The console's login sessions and UI routes (src/console/sessions, ui_routes), socket-free,
 // over the real SQLite store in a temporary directory.
-#include <gtest/gtest.h>
-
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "console/sessions.hpp"
 #include "console/store.hpp"
@@ -54,7 +54,8 @@ TEST(ConsoleUiCookies, FindsTheNamedCookie) {
       {";;=;", std::nullopt},
       {"mxkit_session=", ""},
   };
-  for (const auto& c : cases) EXPECT_EQ(cookie_value(c.header, "mxkit_session"), c.want) << c.header;
+  for (const auto& c : cases)
+    EXPECT_EQ(cookie_value(c.header, "mxkit_session"), c.want) << c.header;
 }
 
 TEST(ConsoleUiCookies, Rfc3339) { EXPECT_EQ(rfc3339_utc(t0 + 5s), "2026-12-05T17:00:05Z"); }
@@ -141,7 +142,8 @@ TEST_F(ConsoleSessions, WritesNeedTheCsrfToken) {
   using R = SessionAuth::Result;
   EXPECT_EQ(sessions_->authenticate("GET", cookie, "", t0).result, R::ok);
   EXPECT_EQ(sessions_->authenticate("POST", cookie, "", t0).result, R::bad_csrf);
-  EXPECT_EQ(sessions_->authenticate("DELETE", cookie, std::string(64, 'f'), t0).result, R::bad_csrf);
+  EXPECT_EQ(sessions_->authenticate("DELETE", cookie, std::string(64, 'f'), t0).result,
+            R::bad_csrf);
   const auto put = sessions_->authenticate("PUT", cookie, ok.csrf_token, t0);
   EXPECT_EQ(put.result, R::ok);
   EXPECT_EQ(put.actor, "ui-session:" + sha256_hex(ok.token).substr(0, 8));
@@ -170,6 +172,19 @@ TEST_F(ConsoleSessions, CookieAttributes) {
             "mxkit_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict");
 }
 
+// A request with the fields given (g++ warns on designated initialisers that skip members).
+UiRequest ui(std::string method, std::string path, std::string body = {}, std::string client = {},
+             std::string cookie = {}, std::string if_none_match = {}) {
+  UiRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  r.client = std::move(client);
+  r.cookie = std::move(cookie);
+  r.if_none_match = std::move(if_none_match);
+  return r;
+}
+
 std::string header(const UiResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
     if (k == name) return v;
@@ -191,19 +206,18 @@ TEST_F(ConsoleSessions, ServesTheEmbeddedFiles) {
       {"/ui/../console.db", 404, "application/json"},
   };
   for (const auto& c : cases) {
-    const auto r = handle_ui(*sessions_, UiRequest{.method = "GET", .path = c.path}, t0);
+    const auto r = handle_ui(*sessions_, ui("GET", c.path), t0);
     ASSERT_TRUE(r) << c.path;
     EXPECT_EQ(r->status, c.status) << c.path;
     EXPECT_EQ(r->content_type, c.type) << c.path;
     EXPECT_NE(header(*r, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
     EXPECT_EQ(header(*r, "X-Content-Type-Options"), "nosniff");
   }
-  EXPECT_FALSE(handle_ui(*sessions_, UiRequest{.method = "GET", .path = "/api/v1/zones"}, t0));
-  const auto js = handle_ui(*sessions_, UiRequest{.method = "GET", .path = "/ui/app.js"}, t0);
+  EXPECT_FALSE(handle_ui(*sessions_, ui("GET", "/api/v1/zones"), t0));
+  const auto js = handle_ui(*sessions_, ui("GET", "/ui/app.js"), t0);
   EXPECT_EQ(header(*js, "Cache-Control"), "no-cache");
-  const auto again = handle_ui(
-      *sessions_,
-      UiRequest{.method = "GET", .path = "/ui/app.js", .if_none_match = header(*js, "ETag")}, t0);
+  const auto again =
+      handle_ui(*sessions_, ui("GET", "/ui/app.js", "", "", "", header(*js, "ETag")), t0);
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());
 }
@@ -217,8 +231,8 @@ TEST(ConsoleUiAssets, NoInlineScriptAndNoHtmlFromData) {
   EXPECT_FALSE(std::regex_search(html, std::regex("\\son[a-z]+\\s*=", std::regex::icase)));
   // Every form field has a label.
   const std::regex id_re("<(input|select|textarea)[^>]*\\bid=\"([^\"]+)\"[^>]*>");
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), id_re); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), id_re);
+       it != std::sregex_iterator(); ++it) {
     if ((*it)[0].str().find("type=\"hidden\"") != std::string::npos) continue;
     EXPECT_NE(html.find("<label for=\"" + (*it)[2].str() + "\""), std::string::npos) << (*it)[2];
   }
@@ -232,8 +246,7 @@ TEST(ConsoleUiAssets, NoInlineScriptAndNoHtmlFromData) {
 }
 
 TEST_F(ConsoleSessions, LoginRoutes) {
-  UiRequest login{.method = "POST", .path = "/ui/login", .body = R"({"api_key":"the-key"})",
-                  .client = "192.0.2.7"};
+  UiRequest login = ui("POST", "/ui/login", R"({"api_key":"the-key"})", "192.0.2.7");
   auto r = handle_ui(*sessions_, login, t0);
   ASSERT_EQ(r->status, 200) << r->body;
   const auto csrf = nlohmann::json::parse(r->body).at("csrf_token").get<std::string>();
@@ -247,30 +260,22 @@ TEST_F(ConsoleSessions, LoginRoutes) {
   EXPECT_NE(header(*handle_ui(*sessions_, login, t0), "Set-Cookie").find("; Secure"),
             std::string::npos);
 
-  UiRequest session{.method = "GET", .path = "/ui/session", .cookie = cookie};
+  UiRequest session = ui("GET", "/ui/session", "", "", cookie);
   r = handle_ui(*sessions_, session, t0);
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(nlohmann::json::parse(r->body).at("csrf_token"), csrf);
-  EXPECT_EQ(handle_ui(*sessions_, UiRequest{.method = "GET", .path = "/ui/session"}, t0)->status,
-            401);
+  EXPECT_EQ(handle_ui(*sessions_, ui("GET", "/ui/session"), t0)->status, 401);
 
-  r = handle_ui(*sessions_, UiRequest{.method = "POST", .path = "/ui/logout", .cookie = cookie},
-                t0);
+  r = handle_ui(*sessions_, ui("POST", "/ui/logout", "", "", cookie), t0);
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(header(*r, "Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(handle_ui(*sessions_, session, t0)->status, 401);
 
   for (const char* body : {"", "[]", "{", R"({"api_key": 5})", R"({"key":"the-key"})"}) {
-    EXPECT_EQ(handle_ui(*sessions_,
-                        UiRequest{.method = "POST", .path = "/ui/login", .body = body, .client = "x"},
-                        t0)
-                  ->status,
-              400)
-        << body;
+    EXPECT_EQ(handle_ui(*sessions_, ui("POST", "/ui/login", body, "x"), t0)->status, 400) << body;
   }
-  EXPECT_EQ(handle_ui(*sessions_, UiRequest{.method = "GET", .path = "/ui/login"}, t0)->status, 405);
-  UiRequest wrong{.method = "POST", .path = "/ui/login", .body = R"({"api_key":"nope"})",
-                  .client = "192.0.2.9"};
+  EXPECT_EQ(handle_ui(*sessions_, ui("GET", "/ui/login"), t0)->status, 405);
+  UiRequest wrong = ui("POST", "/ui/login", R"({"api_key":"nope"})", "192.0.2.9");
   for (int i = 0; i < 5; ++i) EXPECT_EQ(handle_ui(*sessions_, wrong, t0)->status, 401);
   r = handle_ui(*sessions_, wrong, t0 + 2s);
   EXPECT_EQ(r->status, 429);
