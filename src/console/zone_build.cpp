@@ -5,12 +5,6 @@
 
 namespace mxkit::console {
 
-std::string record_line(const Record& r) {
-  if (r.priority)
-    return fmt::format("{} {} IN {} {} {}", r.name, r.ttl, r.type, *r.priority, r.value);
-  return fmt::format("{} {} IN {} {}", r.name, r.ttl, r.type, r.value);
-}
-
 std::string records_zone_text(const std::vector<Record>& records) {
   std::string text;
   for (const auto& r : records) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/zone.hpp"
+#include "console/records.hpp"
 #include "console/store.hpp"
 #include "core/result.hpp"
 #include "dns/zone/parser.hpp"
@@ -15,11 +16,7 @@
 
 namespace mxkit::console {
 
-// "mail.example.test. 3600 IN MX 10 mx1.example.test.": the record as a zone file line (no
-// newline). MX and SRV put `priority` before the value.
-std::string record_line(const Record& record);
-
-// Every record a line, in the order given: line i + 1 is records[i].
+// Every record a line (records.hpp's record_line), in the order given: line i + 1 is records[i].
 std::string records_zone_text(const std::vector<Record>& records);
 
 // The records parsed as the zone `zone` ("example.test."); the parser's diagnostics each
