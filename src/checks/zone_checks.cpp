@@ -19,6 +19,10 @@ std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& o
     auto checks = dns::zonecheck::check_zone(sink.records, origin.wire(), true, file);
     diagnostics.insert(diagnostics.end(), checks.begin(), checks.end());
   }
+  return diagnostic_findings(diagnostics);
+}
+
+std::vector<Finding> diagnostic_findings(const std::vector<dns::zone::Diagnostic>& diagnostics) {
   std::vector<Finding> out;
   for (const auto& d : diagnostics) {
     Finding f;

@@ -7,11 +7,16 @@
 
 #include "checks/finding.hpp"
 #include "dns/name.hpp"
+#include "dns/zone/parser.hpp"
 
 namespace mxkit::checks {
 
 // Parses `file` with `origin` as its initial $ORIGIN and runs the zone checks; parse errors are
 // findings too (code as the parser gives it). A file that cannot be read is one error finding.
 std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& origin);
+
+// The parser's and the zone checks' diagnostics as findings, one each in the same order
+// (subject "FILE:LINE"); the console's Test button turns its records' into findings so.
+std::vector<Finding> diagnostic_findings(const std::vector<dns::zone::Diagnostic>& diagnostics);
 
 }  // namespace mxkit::checks
