@@ -467,7 +467,9 @@
     const item = el('li', { class: 'sev-' + severity },
       el('span', { class: 'sev-label', text: severity }),
       f.message || f.summary || f.title || '');
+    if (f.subject) item.append(el('span', { class: 'subject', text: ` — ${f.subject}` }));
     if (f.code) item.append(el('span', { class: 'code', text: ` (${f.code})` }));
+    if (f.fix) item.append(el('div', { class: 'fix', text: 'Fix: ' + f.fix }));
     if (f.area) item.prepend(el('span', { class: 'area', text: f.area + ': ' }));
     return item;
   }
@@ -480,13 +482,14 @@
       clear(body);
       const servers = listOf(data, 'servers');
       for (const s of servers) {
-        const current = s.current ?? (data.serial !== undefined && s.serial === data.serial);
-        const state_ = s.error ? 'error: ' + s.error : (current ? 'up to date' : 'behind');
+        // {name, address, port, serial, caught_up, caught_up_at, error}
+        const where = s.address ? ` (${s.address}${s.port && s.port !== 53 ? ':' + s.port : ''})` : '';
+        const verdict = s.error ? 'no answer: ' + s.error : (s.caught_up ? 'caught up' : 'behind');
         body.append(el('tr', {},
-          el('td', { text: s.server || s.name || s.address || '' }),
+          el('td', { text: (s.name || '') + where }),
           el('td', { text: s.serial ?? '—' }),
-          el('td', { text: s.status || state_ }),
-          el('td', { text: s.caught_up_at || s.since || '' })));
+          el('td', { class: s.error ? 'sev-error' : (s.caught_up ? 'sev-ok' : 'sev-warning'), text: verdict }),
+          el('td', { text: s.caught_up_at || '' })));
       }
       if (servers.length === 0) body.append(el('tr', {}, el('td', { colspan: '4', text: 'No servers to ask.' })));
     } catch (e) {
@@ -507,9 +510,12 @@
       clear(findings);
       const list = listOf(report, 'findings');
       for (const f of list) findings.append(findingItem(f));
-      const verdict = report.status || report.result || report.verdict;
-      $('check-summary').textContent = `Report for ${state.zone}: ${list.length} finding(s)`
-        + (verdict ? `, overall ${verdict}` : '') + '.';
+      const sum = report.summary || {};
+      const counts = ['errors', 'warnings', 'notices', 'info'].filter((k) => typeof sum[k] === 'number')
+        .map((k) => `${sum[k]} ${k}`).join(', ');
+      $('check-summary').textContent = `Report for ${state.zone} at serial ${report.serial ?? '?'}: `
+        + `${list.length} finding(s)` + (counts ? ` (${counts})` : '')
+        + (report.status ? `; status ${report.status}` : '') + '.';
       show($('check-report'), true);
       status('Test finished.', 'ok');
       $('check-report').focus();
