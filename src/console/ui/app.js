@@ -167,8 +167,9 @@
       const created = await api('POST', '/zones', body);
       $('zone-name').value = '';
       $('zone-text').value = '';
-      status(`Zone ${created.name || name} created.`, 'ok');
-      location.hash = '#/zone/' + encodeURIComponent(created.name || name);
+      const saved = (created.zone && created.zone.name) || created.name || name;
+      status(`Zone ${saved} created.`, 'ok');
+      location.hash = '#/zone/' + encodeURIComponent(saved);
     } catch (e) {
       const messages = problemsOf(e);
       const named = { name: 'zone-name', zone_text: 'zone-text' };
@@ -272,7 +273,8 @@
     const b = error.body || {};
     const out = [];
     for (const e of b.errors || []) out.push({ ...e, severity: 'error' });
-    for (const w of b.warnings || []) out.push({ ...w, severity: w.severity || 'warning' });
+    for (const w of b.warnings || []) out.push({ ...w, severity: 'warning' });
+    for (const n of b.notices || []) out.push({ ...n, severity: 'notice' });
     if (out.length === 0 && b.error) out.push({ message: b.error, field: b.field, severity: 'error' });
     return out;
   }
@@ -321,7 +323,8 @@
         show(general, true);
       }
     }
-    const onlyWarnings = problems.length > 0 && problems.every((p) => p.severity !== 'error');
+    const onlyWarnings = problems.some((p) => p.severity === 'warning')
+      && problems.every((p) => p.severity !== 'error');
     show($('accept-warnings-field'), onlyWarnings);
     if (firstBad) firstBad.focus();
     return onlyWarnings;
@@ -376,9 +379,10 @@
     fieldInput('value').focus();
   }
 
-  // The change as POST /zones/{zone}/changes takes it: one add, or an update of one id.
+  // The change as POST /zones/{zone}/changes takes it: one add, or an update of one id, with
+  // the record's fields beside "op".
   function changeBody(record, id, dryRun) {
-    const change = id ? { op: 'update', id: Number(id), record } : { op: 'add', record };
+    const change = id ? { op: 'update', id: Number(id), ...record } : { op: 'add', ...record };
     const body = { changes: [change], dry_run: dryRun };
     if ($('accept-warnings').checked) body.accept_warnings = true;
     return body;
@@ -418,11 +422,11 @@
     const findings = $('preview-findings');
     clear(findings);
     const list = [...(preview.errors || []).map((e) => ({ ...e, severity: 'error' })),
-      ...(preview.warnings || []).map((w) => ({ ...w, severity: w.severity || 'warning' })),
-      ...(preview.findings || [])];
+      ...(preview.warnings || []).map((w) => ({ ...w, severity: 'warning' })),
+      ...(preview.notices || []).map((n) => ({ ...n, severity: 'notice' }))];
     for (const f of list) findings.append(findingItem(f));
-    const serial = preview.serial_after ?? preview.serial;
-    $('preview-summary').textContent = 'Nothing is saved yet. The record sets the change touches'
+    const serial = preview.next_serial;
+    $('preview-summary').textContent = 'Nothing is saved yet. The zone after the change'
       + (serial !== undefined ? `, at serial ${serial}:` : ':');
     show($('preview'), true);
     $('preview').focus();
