@@ -124,6 +124,7 @@ Sessions::Sessions(Store& store, std::string api_key, SessionsConfig config)
 
 LoginOutcome Sessions::login(std::string_view presented_key, const std::string& client,
                              SystemTime now) {
+  std::lock_guard lock(mutex_);
   LoginOutcome out;
   if (const auto wait = limiter_.retry_after(client, now); wait.count() > 0) {
     out.status = 429;
@@ -166,6 +167,11 @@ LoginOutcome Sessions::login(std::string_view presented_key, const std::string& 
 }
 
 std::optional<Session> Sessions::find(std::string_view token, SystemTime now) {
+  std::lock_guard lock(mutex_);
+  return find_locked(token, now);
+}
+
+std::optional<Session> Sessions::find_locked(std::string_view token, SystemTime now) {
   // A token is 64 hex digits; anything else cannot be one of ours (and is not hashed and looked
   // up).
   if (token.size() != 64 ||
@@ -185,6 +191,7 @@ std::optional<Session> Sessions::find(std::string_view token, SystemTime now) {
 
 void Sessions::logout(std::string_view token) {
   if (token.empty()) return;
+  std::lock_guard lock(mutex_);
   (void)store_.delete_session(sha256_hex(token));
 }
 
@@ -193,7 +200,8 @@ SessionAuth Sessions::authenticate(std::string_view method, std::string_view coo
   SessionAuth auth;
   const auto token = cookie_value(cookie_header, kSessionCookie);
   if (!token) return auth;
-  const auto session = find(*token, now);
+  std::lock_guard lock(mutex_);
+  const auto session = find_locked(*token, now);
   if (!session) return auth;
   const bool safe = method == "GET" || method == "HEAD";
   if (!safe && (csrf_header.empty() || !constant_time_equal(csrf_header, session->csrf_token))) {

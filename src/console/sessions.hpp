@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,7 +81,7 @@ struct SessionAuth {
 
 class Sessions {
  public:
-  // Not thread-safe: the HTTP server serialises calls (one mutex around this object).
+  // Any thread may call any member: the HTTP server's threads share one Sessions.
   Sessions(Store& store, std::string api_key, SessionsConfig config = {});
 
   LoginOutcome login(std::string_view presented_key, const std::string& client, SystemTime now);
@@ -101,6 +102,9 @@ class Sessions {
   const SessionsConfig& config() const { return config_; }
 
  private:
+  std::optional<Session> find_locked(std::string_view token, SystemTime now);
+
+  std::mutex mutex_;
   Store& store_;
   std::string api_key_;
   SessionsConfig config_;
