@@ -38,7 +38,7 @@ console::Sessions& sessions() {
     check(opened.has_value());
     return std::move(*opened);
   }();
-  static console::Sessions s(*store, std::string(48, 'k'));
+  static console::Sessions s(*store, {std::string(48, 'k')});
   return s;
 }
 

@@ -88,11 +88,10 @@ AuthOutcome Api::authenticate(const ApiRequest& request) const {
     out.error = "the API key is not valid";
     return out;
   }
-  if (session_authenticator_)
-    if (auto who = session_authenticator_(request)) {
-      out.principal = std::move(who);
-      return out;
-    }
+  if (session_authenticator_) {
+    auto session = session_authenticator_(request);
+    if (session.principal || session.status == 403) return session;
+  }
   out.status = 401;
   out.error = "authentication required: send the header X-API-Key";
   return out;

@@ -74,7 +74,9 @@ class Api {
   // credentials, 403 with wrong ones), or else the session authenticator when one is set (the
   // UI's session cookie), which returns the actor or nothing.
   AuthOutcome authenticate(const ApiRequest& request) const;
-  using SessionAuthenticator = std::function<std::optional<Principal>(const ApiRequest&)>;
+  // It answers with a principal, or 403 (a session whose write lacks its CSRF token), or 401
+  // (no session: the request is then refused as having no credentials).
+  using SessionAuthenticator = std::function<AuthOutcome(const ApiRequest&)>;
   void set_session_authenticator(SessionAuthenticator authenticator);
 
   // Further endpoints under /api/v1/zones/{zone}/NAME (the DNS side's /propagation and

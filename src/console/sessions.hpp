@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "console/store.hpp"
 
@@ -82,7 +83,8 @@ struct SessionAuth {
 class Sessions {
  public:
   // Any thread may call any member: the HTTP server's threads share one Sessions.
-  Sessions(Store& store, std::string api_key, SessionsConfig config = {});
+  // A login with any of `api_keys` (the API's keys, read_api_keys) opens a session.
+  Sessions(Store& store, std::vector<std::string> api_keys, SessionsConfig config = {});
 
   LoginOutcome login(std::string_view presented_key, const std::string& client, SystemTime now);
   // The live session of `token`, if any (an expired one is deleted on sight).
@@ -106,7 +108,7 @@ class Sessions {
 
   std::mutex mutex_;
   Store& store_;
-  std::string api_key_;
+  std::vector<std::string> api_keys_;
   SessionsConfig config_;
   LoginLimiter limiter_;
   SystemTime last_sweep_{};

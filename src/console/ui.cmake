@@ -16,6 +16,6 @@ add_custom_command(
   DEPENDS ${MXKIT_UI_SOURCES} ${CMAKE_CURRENT_SOURCE_DIR}/ui/embed.cmake
   COMMENT "Embedding the console's web UI"
   VERBATIM)
-target_sources(mxkit_console PRIVATE sessions.cpp ui_routes.cpp
+target_sources(mxkit_console PRIVATE sessions.cpp ui_routes.cpp ui_http.cpp
                ${CMAKE_CURRENT_BINARY_DIR}/ui_assets_data.cpp)
 target_link_libraries(mxkit_console PRIVATE OpenSSL::Crypto)

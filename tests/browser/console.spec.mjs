@@ -65,6 +65,7 @@ try {
 
   log('create the zone');
   await page.locator('#zone-name').fill(bare);
+  await page.locator('#zone-ns').fill('ns1.example.net.');
   await page.locator('#zone-create-form button[type=submit]').click();
   await page.locator('#zone-view').waitFor({ state: 'visible' });
   await page.locator('#records-table tbody tr').first().waitFor();

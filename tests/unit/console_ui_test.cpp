@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "console/api.hpp"
 #include "console/sessions.hpp"
 #include "console/store.hpp"
 #include "console/ui_assets.hpp"
+#include "console/ui_http.hpp"
 #include "console/ui_routes.hpp"
 
 namespace mxkit::console {
@@ -100,7 +102,8 @@ class ConsoleSessions : public ::testing::Test {
     auto store = open_store(dir_.string());
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
-    sessions_ = std::make_unique<Sessions>(*store_, "the-key");
+    sessions_ =
+        std::make_unique<Sessions>(*store_, std::vector<std::string>{"the-key", "second-key"});
   }
   void TearDown() override {
     sessions_.reset();
@@ -280,6 +283,61 @@ TEST_F(ConsoleSessions, LoginRoutes) {
   r = handle_ui(*sessions_, wrong, t0 + 2s);
   EXPECT_EQ(r->status, 429);
   EXPECT_EQ(header(*r, "Retry-After"), "58");
+}
+
+// The session cookie as a way into /api/v1 (Api::set_session_authenticator), end to end over
+// the real API and store: reads with the cookie alone, writes only with the CSRF token.
+TEST_F(ConsoleSessions, TheApiTakesTheCookieAndWantsTheCsrfTokenForWrites) {
+  ApiOptions options;
+  options.api_keys = {"the-key"};
+  Api api(*store_, nullptr, options);
+  api.set_session_authenticator(session_authenticator(*sessions_));
+  const auto ui = ui_handler(*sessions_, false);
+
+  ApiRequest login;
+  login.method = "POST";
+  login.path = "/ui/login";
+  login.body = R"({"api_key":"second-key"})";
+  login.client = "192.0.2.3";
+  const auto logged_in = ui(login);
+  ASSERT_TRUE(logged_in);
+  ASSERT_EQ(logged_in->status, 200) << logged_in->body;
+  const auto csrf = nlohmann::json::parse(logged_in->body).at("csrf_token").get<std::string>();
+  const std::string set_cookie = header(
+      UiResponse{logged_in->status, logged_in->content_type, logged_in->body, logged_in->headers},
+      "Set-Cookie");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+
+  auto call = [&](std::string method, std::string path, std::string body, std::string token) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["cookie"] = cookie;
+    if (!token.empty()) r.headers["x-csrf-token"] = std::move(token);
+    return api.handle(r);
+  };
+  const std::string zone = R"({"name":"example.test","ns":["ns1.example.net."]})";
+  EXPECT_EQ(call("GET", "/api/v1/zones", "", "").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/zones", zone, "").status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/zones", zone, std::string(64, '0')).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/zones/example.test", "", "").status, 404) << "nothing was made";
+  const auto made = call("POST", "/api/v1/zones", zone, csrf);
+  EXPECT_EQ(made.status, 201) << made.body;
+  const auto audit = call("GET", "/api/v1/zones/example.test/audit", "", "");
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("ui-session:"), std::string::npos) << audit.body;
+
+  ApiRequest logout;
+  logout.method = "POST";
+  logout.path = "/ui/logout";
+  logout.headers["cookie"] = cookie;
+  EXPECT_EQ(ui(logout)->status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/zones", "", "").status, 401);
+  ApiRequest other;
+  other.method = "GET";
+  other.path = "/api/v1/zones";
+  EXPECT_FALSE(ui(other)) << "API paths are the API's";
 }
 
 }  // namespace

@@ -161,18 +161,22 @@
     const text = $('zone-text').value;
     setFieldMessages('zone-name', []);
     setFieldMessages('zone-text', []);
+    setFieldMessages('zone-ns', []);
     const body = { name };
+    const ns = $('zone-ns').value.split(/[\s,]+/).filter((n) => n !== '');
     if (text.trim() !== '') body.zone_text = text;
+    else if (ns.length) body.ns = ns;
     try {
       const created = await api('POST', '/zones', body);
       $('zone-name').value = '';
       $('zone-text').value = '';
+      $('zone-ns').value = '';
       const saved = (created.zone && created.zone.name) || created.name || name;
       status(`Zone ${saved} created.`, 'ok');
       location.hash = '#/zone/' + encodeURIComponent(saved);
     } catch (e) {
       const messages = problemsOf(e);
-      const named = { name: 'zone-name', zone_text: 'zone-text' };
+      const named = { name: 'zone-name', zone_text: 'zone-text', ns: 'zone-ns' };
       let placed = false;
       for (const m of messages) {
         const target = named[baseField(m.field)] || 'zone-text';
