@@ -1,7 +1,7 @@
 # The web UI's half of src/console (included from src/console/CMakeLists.txt): login sessions,
 # the UI routes, and the UI's files embedded as byte arrays by ui/embed.cmake at build time.
 find_package(OpenSSL REQUIRED)
-set(MXKIT_UI_FILES index.html app.js app.css)
+set(MXKIT_UI_FILES index.html app.js app.css icon.svg)
 set(MXKIT_UI_SOURCES)
 foreach(file IN LISTS MXKIT_UI_FILES)
   list(APPEND MXKIT_UI_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/ui/${file})

@@ -28,9 +28,10 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu'],
 });
 const result = {};
+let page = null;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  page = await context.newPage();
   page.setDefaultTimeout(10000);
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -84,7 +85,7 @@ try {
     assert.ok((await page.locator('#preview-table').textContent()).includes(expectRow.value),
       'the preview does not show the new record');
     await page.locator('#record-save').click();
-    await page.locator('#records-table tbody tr', { hasText: expectRow.value }).first().waitFor();
+    await page.locator('#records-table tbody td.value', { hasText: expectRow.value }).first().waitFor();
   }
 
   log('an address for the MX target');
@@ -198,6 +199,11 @@ try {
   process.stdout.write(JSON.stringify(result) + '\n');
 } catch (error) {
   process.stderr.write(`browser: FAILED at "${step}": ${error.stack || error}\n`);
+  if (page) {
+    await page.screenshot({ path: join(outputDir, 'console-failure.png'), fullPage: true }).catch(() => {});
+    const shown = await page.locator('main').innerText().catch(() => '');
+    process.stderr.write(`browser: the page said:\n${shown.slice(0, 3000)}\n`);
+  }
   process.exitCode = 1;
 } finally {
   await browser.close();
