@@ -172,3 +172,40 @@ TEST(ZoneReport, FindingsAndPlan) {
 
 }  // namespace
 }  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// At start `mxkit serve` publishes every zone of the store: a restart serves them again.
+TEST(DnsPublisher, PublishAllFromTheStore) {
+  const auto dir = auth::test::scratch_dir("console-publish-all");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  AuditEntry audit;
+  audit.actor = "test";
+  audit.action = "create-zone";
+  ASSERT_TRUE((*store)->create_zone(zone_at(2026120501), example_records(2026120501), audit));
+  auto other = example_records(3);
+  for (auto& r : other) {
+    auto at = r.name.find("example.test.");
+    r.name.replace(at, 13, "other.test.");
+    if (r.type == "NS" || r.type == "MX")
+      r.value.replace(r.value.find("example.test."), 13, "other.test.");
+  }
+  other[0].value = "ns1.other.test. hostmaster.other.test. 3 3600 600 86400 300";
+  ASSERT_TRUE((*store)->create_zone(Zone{"other.test.", 3, "", ""}, other, audit));
+
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  std::vector<std::string> failures;
+  auto published = publish_all(**store, publisher, failures);
+  ASSERT_TRUE(published) << published.error().message;
+  EXPECT_EQ(*published, 2u);
+  EXPECT_TRUE(failures.empty());
+  EXPECT_EQ(*soa_serial(port, *dns::Name::from_text("example.test.")), 2026120501u);
+  EXPECT_EQ(*soa_serial(port, *dns::Name::from_text("other.test.")), 3u);
+}
+
+}  // namespace
+}  // namespace mxkit::console
