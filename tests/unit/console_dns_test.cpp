@@ -209,3 +209,65 @@ TEST(DnsPublisher, PublishAllFromTheStore) {
 
 }  // namespace
 }  // namespace mxkit::console
+
+#include "console/api.hpp"
+#include "console/dns_endpoints.hpp"
+
+namespace mxkit::console {
+namespace {
+
+// The API with the DNS side: a zone created and an MX added over the API are served at once
+// with the new serial; /propagation and /check answer for it.
+TEST(DnsEndpoints, ApiPublishesAndReports) {
+  const auto dir = auth::test::scratch_dir("console-dns-endpoints");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ApiOptions api_options;
+  api_options.api_keys = {"k"};
+  Api api(**store, &publisher, api_options);
+  PropagationOptions propagation;
+  propagation.ns_port = port;
+  add_dns_endpoints(api, std::make_shared<PropagationTracker>(propagation), {});
+  auto call = [&](std::string method, std::string path, std::string body) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  auto created =
+      call("POST", "/api/v1/zones",
+           R"({"name":"example.test","zone_text":"@ 3600 IN SOA ns1 hostmaster 1 3600 )"
+           R"(900 1209600 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\nmail IN A 192.0.2.25\n"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto origin = *dns::Name::from_text("example.test.");
+  auto first = soa_serial(port, origin);
+  ASSERT_TRUE(first) << first.error().message;
+  auto added = call("POST", "/api/v1/zones/example.test/records",
+                    R"({"name":"@","ttl":3600,"type":"MX","priority":10,"value":"mail"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto second = soa_serial(port, origin);
+  ASSERT_TRUE(second);
+  EXPECT_NE(*second, *first);
+
+  auto status = call("GET", "/api/v1/zones/example.test/propagation", "");
+  ASSERT_EQ(status.status, 200) << status.body;
+  auto json = nlohmann::json::parse(status.body);
+  EXPECT_EQ(json["serial"], *second);
+  ASSERT_EQ(json["servers"].size(), 1u) << status.body;
+  EXPECT_TRUE(json["servers"][0]["caught_up"].get<bool>()) << status.body;
+
+  auto check = call("POST", "/api/v1/zones/example.test/check", "");
+  ASSERT_EQ(check.status, 200) << check.body;
+  auto report = nlohmann::json::parse(check.body);
+  EXPECT_EQ(report["zone"], "example.test.");
+  EXPECT_TRUE(report["findings"].is_array());
+  EXPECT_EQ(call("GET", "/api/v1/zones/nothing.test/propagation", "").status, 404);
+}
+
+}  // namespace
+}  // namespace mxkit::console
