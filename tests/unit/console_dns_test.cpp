@@ -271,3 +271,40 @@ TEST(DnsEndpoints, ApiPublishesAndReports) {
 
 }  // namespace
 }  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// Zones given as files (--zone) are listed read-only; every write to them is 409.
+TEST(DnsEndpoints, FileZonesReadOnly) {
+  const auto dir = auth::test::scratch_dir("console-read-only");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  ApiOptions options;
+  options.api_keys = {"k"};
+  options.read_only_zones = {"files.test."};
+  Api api(**store, nullptr, options);
+  auto call = [&](std::string method, std::string path, std::string body) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  auto list = nlohmann::json::parse(call("GET", "/api/v1/zones", "").body);
+  ASSERT_EQ(list["zones"].size(), 1u);
+  EXPECT_EQ(list["zones"][0]["name"], "files.test.");
+  EXPECT_TRUE(list["zones"][0]["read_only"].get<bool>());
+  EXPECT_EQ(call("GET", "/api/v1/zones/files.test", "").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/zones", R"({"name":"files.test"})").status, 409);
+  EXPECT_EQ(call("POST", "/api/v1/zones/files.test/records",
+                 R"({"name":"@","type":"MX","priority":10,"value":"mail"})")
+                .status,
+            409);
+  EXPECT_EQ(call("DELETE", "/api/v1/zones/files.test", "").status, 409);
+  EXPECT_EQ(call("DELETE", "/api/v1/zones/files.test/records/1", "").status, 409);
+}
+
+}  // namespace
+}  // namespace mxkit::console
