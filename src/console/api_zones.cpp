@@ -66,16 +66,21 @@ bool Api::is_read_only(const std::string& zone) const {
 
 // A zone from a file: the console shows it and refuses to change it (409, the state of the
 // zone and not the request is at fault). Reads of its records are not the console's to give.
-ApiResponse Api::read_only_zone(const std::string& zone, const std::string& method,
-                                bool whole) {
+ApiResponse Api::read_only_zone(const std::string& zone, const std::string& method, bool whole) {
   if (method == "GET" && whole)
     return respond(200, {{"zone", {{"name", zone}, {"serial", nullptr}, {"read_only", true}}},
                          {"records", json::array()}});
   if (method == "GET")
-    return error(409, fmt::format("zone {} is served from a zone file (--zone): the console does "
-                                  "not hold its records", zone), "zone");
-  return error(409, fmt::format("zone {} is served from a zone file (--zone): read-only in the "
-                                "console; edit the file and reload", zone), "zone");
+    return error(409,
+                 fmt::format("zone {} is served from a zone file (--zone): the console does "
+                             "not hold its records",
+                             zone),
+                 "zone");
+  return error(409,
+               fmt::format("zone {} is served from a zone file (--zone): read-only in the "
+                           "console; edit the file and reload",
+                           zone),
+               "zone");
 }
 
 ApiResponse Api::get_zone(const std::string& zone) {
