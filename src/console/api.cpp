@@ -142,6 +142,7 @@ ApiResponse Api::route(const ApiRequest& request, const Principal& who,
   auto name = parse_zone_name(s[1]);
   if (!name) return error(400, name.error().message, "zone");
   const std::string zone = name->to_text();
+  if (is_read_only(zone)) return read_only_zone(zone, m, s.size() == 2);
   if (s.size() == 2) {
     if (m == "GET") return get_zone(zone);
     if (m == "DELETE") return delete_zone(zone, who);

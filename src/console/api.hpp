@@ -50,6 +50,10 @@ struct ApiOptions {
   // A commit that finds the serial moved (another primary sharing the store wrote first) is
   // re-validated and tried again this many times before the client gets 409.
   int conflict_retries = 20;
+  // Zones the DNS role serves from files (`mxkit serve --zone`), lowercased with the final dot:
+  // GET /zones lists them with "read_only": true and every write to them is 409 (the file is
+  // their source; the DNS role refuses to take them from the console).
+  std::vector<std::string> read_only_zones;
 };
 
 // Who made a request, once let in: "api-key", or what a session authenticator names.
@@ -93,6 +97,8 @@ class Api {
   ApiResponse route(const ApiRequest& request, const Principal& who,
                     const std::vector<std::string>& segments);
   ApiResponse list_zones();
+  bool is_read_only(const std::string& zone) const;
+  ApiResponse read_only_zone(const std::string& zone, const std::string& method, bool whole);
   ApiResponse create_zone(const ApiRequest& request, const Principal& who);
   ApiResponse get_zone(const std::string& zone);
   ApiResponse delete_zone(const std::string& zone, const Principal& who);

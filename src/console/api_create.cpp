@@ -48,6 +48,7 @@ ApiResponse Api::create_zone(const ApiRequest& request, const Principal& who) {
   auto name = parse_zone_name(**name_text);
   if (!name) return error(400, name.error().message, "name");
   const std::string zone = name->to_text();
+  if (is_read_only(zone)) return read_only_zone(zone, "POST", false);
   auto accept = api_json::bool_field(*body, "accept_warnings");
   if (!accept) return accept.error();
   auto text = api_json::string_field(*body, "zone_text");

@@ -54,7 +54,33 @@ ApiResponse Api::list_zones() {
   if (!zones) return store_error(zones.error());
   json list = json::array();
   for (const auto& z : *zones) list.push_back(api_json::zone(z));
+  for (const auto& name : options_.read_only_zones)
+    list.push_back({{"name", name}, {"serial", nullptr}, {"read_only", true}});
   return respond(200, {{"zones", list}});
+}
+
+bool Api::is_read_only(const std::string& zone) const {
+  return std::find(options_.read_only_zones.begin(), options_.read_only_zones.end(), zone) !=
+         options_.read_only_zones.end();
+}
+
+// A zone from a file: the console shows it and refuses to change it (409, the state of the
+// zone and not the request is at fault). Reads of its records are not the console's to give.
+ApiResponse Api::read_only_zone(const std::string& zone, const std::string& method, bool whole) {
+  if (method == "GET" && whole)
+    return respond(200, {{"zone", {{"name", zone}, {"serial", nullptr}, {"read_only", true}}},
+                         {"records", json::array()}});
+  if (method == "GET")
+    return error(409,
+                 fmt::format("zone {} is served from a zone file (--zone): the console does "
+                             "not hold its records",
+                             zone),
+                 "zone");
+  return error(409,
+               fmt::format("zone {} is served from a zone file (--zone): read-only in the "
+                           "console; edit the file and reload",
+                           zone),
+               "zone");
 }
 
 ApiResponse Api::get_zone(const std::string& zone) {

@@ -27,4 +27,24 @@ void DnsPublisher::withdraw(std::string_view zone) {
     core::log_line("mxkit serve", removed.error().message);
 }
 
+core::Result<std::size_t> publish_all(Store& store, ZonePublisher& publisher,
+                                      std::vector<std::string>& failures) {
+  auto zones = store.list_zones();
+  if (!zones) return core::fail("the console's store: " + zones.error().message);
+  std::size_t published = 0;
+  for (const auto& zone : *zones) {
+    auto records = store.records(zone.name);
+    if (!records) {
+      failures.push_back(fmt::format("zone {}: {}", zone.name, records.error().message));
+      continue;
+    }
+    if (auto done = publisher.publish(zone, *records); !done) {
+      failures.push_back(done.error().message);
+      continue;
+    }
+    ++published;
+  }
+  return published;
+}
+
 }  // namespace mxkit::console

@@ -18,4 +18,10 @@ class DnsPublisher : public ZonePublisher {
   auth::DnsServer& server_;
 };
 
+// Publishes every zone of the store (at start: the DNS role serves what the console holds, and
+// a restart serves it again). A zone that fails is named in `failures` and the others go on.
+// Returns how many were published; an error only when the store cannot list its zones.
+core::Result<std::size_t> publish_all(Store& store, ZonePublisher& publisher,
+                                      std::vector<std::string>& failures);
+
 }  // namespace mxkit::console

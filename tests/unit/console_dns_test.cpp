@@ -172,3 +172,139 @@ TEST(ZoneReport, FindingsAndPlan) {
 
 }  // namespace
 }  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// At start `mxkit serve` publishes every zone of the store: a restart serves them again.
+TEST(DnsPublisher, PublishAllFromTheStore) {
+  const auto dir = auth::test::scratch_dir("console-publish-all");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  AuditEntry audit;
+  audit.actor = "test";
+  audit.action = "create-zone";
+  ASSERT_TRUE((*store)->create_zone(zone_at(2026120501), example_records(2026120501), audit));
+  auto other = example_records(3);
+  for (auto& r : other) {
+    auto at = r.name.find("example.test.");
+    r.name.replace(at, 13, "other.test.");
+    if (r.type == "NS" || r.type == "MX")
+      r.value.replace(r.value.find("example.test."), 13, "other.test.");
+  }
+  other[0].value = "ns1.other.test. hostmaster.other.test. 3 3600 600 86400 300";
+  ASSERT_TRUE((*store)->create_zone(Zone{"other.test.", 3, "", ""}, other, audit));
+
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  std::vector<std::string> failures;
+  auto published = publish_all(**store, publisher, failures);
+  ASSERT_TRUE(published) << published.error().message;
+  EXPECT_EQ(*published, 2u);
+  EXPECT_TRUE(failures.empty());
+  EXPECT_EQ(*soa_serial(port, *dns::Name::from_text("example.test.")), 2026120501u);
+  EXPECT_EQ(*soa_serial(port, *dns::Name::from_text("other.test.")), 3u);
+}
+
+}  // namespace
+}  // namespace mxkit::console
+
+#include "console/api.hpp"
+#include "console/dns_endpoints.hpp"
+
+namespace mxkit::console {
+namespace {
+
+// The API with the DNS side: a zone created and an MX added over the API are served at once
+// with the new serial; /propagation and /check answer for it.
+TEST(DnsEndpoints, ApiPublishesAndReports) {
+  const auto dir = auth::test::scratch_dir("console-dns-endpoints");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ApiOptions api_options;
+  api_options.api_keys = {"k"};
+  Api api(**store, &publisher, api_options);
+  PropagationOptions propagation;
+  propagation.ns_port = port;
+  add_dns_endpoints(api, std::make_shared<PropagationTracker>(propagation), {});
+  auto call = [&](std::string method, std::string path, std::string body) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  auto created =
+      call("POST", "/api/v1/zones",
+           R"({"name":"example.test","zone_text":"@ 3600 IN SOA ns1 hostmaster 1 3600 )"
+           R"(900 1209600 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\nmail IN A 192.0.2.25\n"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto origin = *dns::Name::from_text("example.test.");
+  auto first = soa_serial(port, origin);
+  ASSERT_TRUE(first) << first.error().message;
+  auto added = call("POST", "/api/v1/zones/example.test/records",
+                    R"({"name":"@","ttl":3600,"type":"MX","priority":10,"value":"mail"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto second = soa_serial(port, origin);
+  ASSERT_TRUE(second);
+  EXPECT_NE(*second, *first);
+
+  auto status = call("GET", "/api/v1/zones/example.test/propagation", "");
+  ASSERT_EQ(status.status, 200) << status.body;
+  auto json = nlohmann::json::parse(status.body);
+  EXPECT_EQ(json["serial"], *second);
+  ASSERT_EQ(json["servers"].size(), 1u) << status.body;
+  EXPECT_TRUE(json["servers"][0]["caught_up"].get<bool>()) << status.body;
+
+  auto check = call("POST", "/api/v1/zones/example.test/check", "");
+  ASSERT_EQ(check.status, 200) << check.body;
+  auto report = nlohmann::json::parse(check.body);
+  EXPECT_EQ(report["zone"], "example.test.");
+  EXPECT_TRUE(report["findings"].is_array());
+  EXPECT_EQ(call("GET", "/api/v1/zones/nothing.test/propagation", "").status, 404);
+}
+
+}  // namespace
+}  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// Zones given as files (--zone) are listed read-only; every write to them is 409.
+TEST(DnsEndpoints, FileZonesReadOnly) {
+  const auto dir = auth::test::scratch_dir("console-read-only");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  ApiOptions options;
+  options.api_keys = {"k"};
+  options.read_only_zones = {"files.test."};
+  Api api(**store, nullptr, options);
+  auto call = [&](std::string method, std::string path, std::string body) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  auto list = nlohmann::json::parse(call("GET", "/api/v1/zones", "").body);
+  ASSERT_EQ(list["zones"].size(), 1u);
+  EXPECT_EQ(list["zones"][0]["name"], "files.test.");
+  EXPECT_TRUE(list["zones"][0]["read_only"].get<bool>());
+  EXPECT_EQ(call("GET", "/api/v1/zones/files.test", "").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/zones", R"({"name":"files.test"})").status, 409);
+  EXPECT_EQ(call("POST", "/api/v1/zones/files.test/records",
+                 R"({"name":"@","type":"MX","priority":10,"value":"mail"})")
+                .status,
+            409);
+  EXPECT_EQ(call("DELETE", "/api/v1/zones/files.test", "").status, 409);
+  EXPECT_EQ(call("DELETE", "/api/v1/zones/files.test/records/1", "").status, 409);
+}
+
+}  // namespace
+}  // namespace mxkit::console
