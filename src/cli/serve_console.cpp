@@ -7,7 +7,9 @@
 #include "cli/toml_fields.hpp"
 #include "console/api.hpp"
 #include "console/http_server.hpp"
+#include "console/sessions.hpp"
 #include "console/store.hpp"
+#include "console/ui_http.hpp"
 #include "core/log.hpp"
 
 namespace mxkit::cli {
@@ -139,7 +141,10 @@ core::Result<void> ConsoleService::start() {
   console::ApiOptions api_options;
   api_options.api_keys = std::move(*keys);
   api_options.default_ns = options_.default_ns;
+  // The web UI logs in with the same keys and then uses the session cookie on /api/v1.
+  sessions_ = std::make_unique<console::Sessions>(*store_, api_options.api_keys);
   api_ = std::make_unique<console::Api>(*store_, nullptr, std::move(api_options));
+  api_->set_session_authenticator(console::session_authenticator(*sessions_));
   auto listen = split_listen(options_.listen);
   if (!listen) return core::fail("--console-listen " + listen.error().message);
   console::HttpServerOptions http;
@@ -150,6 +155,7 @@ core::Result<void> ConsoleService::start() {
   http.burst = options_.rate * 2;
   http.tls_cert = options_.tls_cert;
   http.tls_key = options_.tls_key;
+  http.other = console::ui_handler(*sessions_, !options_.tls_cert.empty());
   auto server = console::HttpServer::start(*api_, std::move(http));
   if (!server) return tl::unexpected(server.error());
   http_ = std::move(*server);
@@ -162,6 +168,7 @@ void ConsoleService::stop() {
   if (http_) http_->stop();
   http_.reset();
   api_.reset();
+  sessions_.reset();
   store_.reset();
 }
 

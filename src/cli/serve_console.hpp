@@ -15,6 +15,7 @@
 namespace mxkit::console {
 class Api;
 class HttpServer;
+class Sessions;
 class Store;
 }  // namespace mxkit::console
 
@@ -55,6 +56,7 @@ class ConsoleService {
   ConsoleOptions options_;
   std::unique_ptr<console::Store> store_;
   std::unique_ptr<console::Api> api_;
+  std::unique_ptr<console::Sessions> sessions_;  // the web UI's logins
   std::unique_ptr<console::HttpServer> http_;
 };
 

@@ -63,9 +63,12 @@ ApiRequest to_api(const httplib::Request& req) {
 void to_httplib(const ApiResponse& from, httplib::Response& res) {
   res.status = from.status;
   for (const auto& [k, v] : from.headers) res.set_header(k, v);
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_content(from.body, from.content_type);
+  // Defaults a handler may override (the UI's files are cacheable with an ETag).
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+  if (!res.has_header("X-Content-Type-Options"))
+    res.set_header("X-Content-Type-Options", "nosniff");
+  // A 304 has no body and no type of its own.
+  if (!from.content_type.empty()) res.set_content(from.body, from.content_type);
 }
 
 }  // namespace
