@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/serve_console_dns.hpp"
 #include "cli/toml_fields.hpp"
 #include "console/api.hpp"
 #include "console/http_server.hpp"
@@ -139,7 +140,12 @@ core::Result<void> ConsoleService::start() {
   console::ApiOptions api_options;
   api_options.api_keys = std::move(*keys);
   api_options.default_ns = options_.default_ns;
-  api_ = std::make_unique<console::Api>(*store_, nullptr, std::move(api_options));
+  api_options.read_only_zones = read_only_zones_;
+  if (dns_server_) publisher_ = std::make_unique<console::DnsPublisher>(*dns_server_);
+  api_ = std::make_unique<console::Api>(*store_, publisher_.get(), std::move(api_options));
+  // The store's zones served before the API takes a request, so a restart answers for them
+  // from the first query on.
+  if (dns_server_) attach_console_dns(*publisher_, *dns_options_, *store_, *api_, std::nullopt);
   auto listen = split_listen(options_.listen);
   if (!listen) return core::fail("--console-listen " + listen.error().message);
   console::HttpServerOptions http;
@@ -158,10 +164,18 @@ core::Result<void> ConsoleService::start() {
   return {};
 }
 
+void ConsoleService::serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
+                                      std::vector<std::string> read_only) {
+  dns_server_ = &server;
+  dns_options_ = &dns;
+  read_only_zones_ = std::move(read_only);
+}
+
 void ConsoleService::stop() {
   if (http_) http_->stop();
   http_.reset();
   api_.reset();
+  publisher_.reset();
   store_.reset();
 }
 

@@ -12,8 +12,14 @@
 
 #include "core/result.hpp"
 
+namespace mxkit::auth {
+class DnsServer;
+struct ServerOptions;
+}  // namespace mxkit::auth
+
 namespace mxkit::console {
 class Api;
+class ZonePublisher;
 class HttpServer;
 class Store;
 }  // namespace mxkit::console
@@ -51,11 +57,20 @@ class ConsoleService {
   core::Result<void> start();  // opens the store, binds, serves on its own threads
   void stop();
 
+  // Before start(): the console's zones are served by `server` (serve_console_dns.hpp), which
+  // must outlive the service; `read_only` are the zones given as files or secondaries.
+  void serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
+                        std::vector<std::string> read_only);
+
  private:
   ConsoleOptions options_;
   std::unique_ptr<console::Store> store_;
   std::unique_ptr<console::Api> api_;
   std::unique_ptr<console::HttpServer> http_;
+  auth::DnsServer* dns_server_ = nullptr;
+  const auth::ServerOptions* dns_options_ = nullptr;
+  std::vector<std::string> read_only_zones_;
+  std::unique_ptr<console::ZonePublisher> publisher_;
 };
 
 }  // namespace mxkit::cli
