@@ -84,6 +84,7 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
     }
   }
   std::unique_ptr<MailService> mail_service;
+  const ResolverOptions mail_resolver = mail ? mail->resolver : ResolverOptions{};
   if (mail) {
     mail_service = std::make_unique<MailService>(std::move(*mail));
     if (auto started = mail_service->start(); !started) {
@@ -94,7 +95,14 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
   std::unique_ptr<ConsoleService> console_service;
   if (console) {
     console_service = std::make_unique<ConsoleService>(std::move(*console));
-    if (dns_server) console_service->serve_zones_with(*dns_server, dns_options, std::move(file_zones));
+    if (dns_server) {
+      // The mail role's resolver options, when given, serve the console's checks too.
+      std::optional<resolver::ResolverConfig> resolver;
+      if (mail_service && (!mail_resolver.resolver.empty() || !mail_resolver.root_hints.empty()))
+        if (auto config = make_resolver_config(mail_resolver)) resolver = std::move(*config);
+      console_service->serve_zones_with(*dns_server, dns_options, std::move(file_zones),
+                                        std::move(resolver));
+    }
     if (auto started = console_service->start(); !started) {
       std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
       return 1;

@@ -145,7 +145,7 @@ core::Result<void> ConsoleService::start() {
   api_ = std::make_unique<console::Api>(*store_, publisher_.get(), std::move(api_options));
   // The store's zones served before the API takes a request, so a restart answers for them
   // from the first query on.
-  if (dns_server_) attach_console_dns(*publisher_, *dns_options_, *store_, *api_, std::nullopt);
+  if (dns_server_) attach_console_dns(*publisher_, *dns_options_, *store_, *api_, resolver_);
   auto listen = split_listen(options_.listen);
   if (!listen) return core::fail("--console-listen " + listen.error().message);
   console::HttpServerOptions http;
@@ -165,7 +165,9 @@ core::Result<void> ConsoleService::start() {
 }
 
 void ConsoleService::serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
-                                      std::vector<std::string> read_only) {
+                                      std::vector<std::string> read_only,
+                                      std::optional<resolver::ResolverConfig> resolver) {
+  resolver_ = std::move(resolver);
   dns_server_ = &server;
   dns_options_ = &dns;
   read_only_zones_ = std::move(read_only);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/result.hpp"
+#include "resolver/resolver.hpp"
 
 namespace mxkit::auth {
 class DnsServer;
@@ -59,8 +61,11 @@ class ConsoleService {
 
   // Before start(): the console's zones are served by `server` (serve_console_dns.hpp), which
   // must outlive the service; `read_only` are the zones given as files or secondaries.
+  // With `resolver` (serve's --resolver/--root-hints), the Test button adds `mxkit check`'s
+  // report and /propagation looks up NS names the zone has no address for.
   void serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
-                        std::vector<std::string> read_only);
+                        std::vector<std::string> read_only,
+                        std::optional<resolver::ResolverConfig> resolver = std::nullopt);
 
  private:
   ConsoleOptions options_;
@@ -70,6 +75,7 @@ class ConsoleService {
   auth::DnsServer* dns_server_ = nullptr;
   const auth::ServerOptions* dns_options_ = nullptr;
   std::vector<std::string> read_only_zones_;
+  std::optional<resolver::ResolverConfig> resolver_;
   std::unique_ptr<console::ZonePublisher> publisher_;
 };
 
