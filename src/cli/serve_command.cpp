@@ -16,6 +16,7 @@
 #include "cli/serve_check.hpp"
 #include "cli/serve_config.hpp"
 #include "cli/serve_console.hpp"
+#include "cli/serve_console_dns.hpp"
 #include "cli/serve_mail.hpp"
 
 namespace mxkit::cli {
@@ -65,6 +66,16 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
     return check_serve_config(dns ? &dns->first : nullptr, dns ? &dns->second : nullptr,
                               mail ? &*mail : nullptr);
   std::unique_ptr<auth::DnsServer> dns_server;
+  // With the console, the DNS role also serves the console's zones (serve_console_dns.hpp):
+  // their journals beside the store, the zones of files read-only in the API.
+  auth::ServerOptions dns_options;
+  std::vector<std::string> file_zones;
+  if (dns && console) {
+    if (console->db.empty())
+      dns->first.managed_journal_dir = console_journal_dir(dns->first, console->data);
+    dns_options = dns->first;
+    file_zones = read_only_zone_names(dns->second);
+  }
   if (dns) {
     dns_server = std::make_unique<auth::DnsServer>(std::move(dns->first), std::move(dns->second));
     if (auto started = dns_server->start(); !started) {
@@ -73,6 +84,7 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
     }
   }
   std::unique_ptr<MailService> mail_service;
+  const ResolverOptions mail_resolver = mail ? mail->resolver : ResolverOptions{};
   if (mail) {
     mail_service = std::make_unique<MailService>(std::move(*mail));
     if (auto started = mail_service->start(); !started) {
@@ -83,6 +95,14 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
   std::unique_ptr<ConsoleService> console_service;
   if (console) {
     console_service = std::make_unique<ConsoleService>(std::move(*console));
+    if (dns_server) {
+      // The mail role's resolver options, when given, serve the console's checks too.
+      std::optional<resolver::ResolverConfig> resolver;
+      if (mail_service && (!mail_resolver.resolver.empty() || !mail_resolver.root_hints.empty()))
+        if (auto config = make_resolver_config(mail_resolver)) resolver = std::move(*config);
+      console_service->serve_zones_with(*dns_server, dns_options, std::move(file_zones),
+                                        std::move(resolver));
+    }
     if (auto started = console_service->start(); !started) {
       std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
       return 1;
@@ -192,7 +212,8 @@ int run_serve(const ServeOptions& o) {
   }
   if ((mail || console) && o.listen.empty() && o.zones.empty() && o.secondaries.empty())
     return serve(std::nullopt, std::move(mail), std::move(console), o.check_config);
-  if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
+  // With the console the DNS role may start with no zone of its own: it serves the console's.
+  if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty() && !console)) {
     std::fprintf(
         stderr,
         "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
@@ -261,7 +282,7 @@ int run_serve(const ServeOptions& o) {
     else
       zones.push_back({*origin, {}, {*primary}, "--secondary " + text});
   }
-  if (zones.empty()) {
+  if (zones.empty() && !console) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
     return 2;
   }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/serve_console_dns.hpp"
 #include "cli/toml_fields.hpp"
 #include "console/api.hpp"
 #include "console/http_server.hpp"
@@ -141,10 +142,15 @@ core::Result<void> ConsoleService::start() {
   console::ApiOptions api_options;
   api_options.api_keys = std::move(*keys);
   api_options.default_ns = options_.default_ns;
+  api_options.read_only_zones = read_only_zones_;
   // The web UI logs in with the same keys and then uses the session cookie on /api/v1.
   sessions_ = std::make_unique<console::Sessions>(*store_, api_options.api_keys);
-  api_ = std::make_unique<console::Api>(*store_, nullptr, std::move(api_options));
+  if (dns_server_) publisher_ = std::make_unique<console::DnsPublisher>(*dns_server_);
+  api_ = std::make_unique<console::Api>(*store_, publisher_.get(), std::move(api_options));
   api_->set_session_authenticator(console::session_authenticator(*sessions_));
+  // The store's zones served before the API takes a request, so a restart answers for them
+  // from the first query on.
+  if (dns_server_) attach_console_dns(*publisher_, *dns_options_, *store_, *api_, resolver_);
   auto listen = split_listen(options_.listen);
   if (!listen) return core::fail("--console-listen " + listen.error().message);
   console::HttpServerOptions http;
@@ -164,11 +170,21 @@ core::Result<void> ConsoleService::start() {
   return {};
 }
 
+void ConsoleService::serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
+                                      std::vector<std::string> read_only,
+                                      std::optional<resolver::ResolverConfig> resolver) {
+  resolver_ = std::move(resolver);
+  dns_server_ = &server;
+  dns_options_ = &dns;
+  read_only_zones_ = std::move(read_only);
+}
+
 void ConsoleService::stop() {
   if (http_) http_->stop();
   http_.reset();
   api_.reset();
   sessions_.reset();
+  publisher_.reset();
   store_.reset();
 }
 

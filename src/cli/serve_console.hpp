@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,9 +12,16 @@
 #include <toml++/toml.h>
 
 #include "core/result.hpp"
+#include "resolver/resolver.hpp"
+
+namespace mxkit::auth {
+class DnsServer;
+struct ServerOptions;
+}  // namespace mxkit::auth
 
 namespace mxkit::console {
 class Api;
+class ZonePublisher;
 class HttpServer;
 class Sessions;
 class Store;
@@ -52,12 +60,25 @@ class ConsoleService {
   core::Result<void> start();  // opens the store, binds, serves on its own threads
   void stop();
 
+  // Before start(): the console's zones are served by `server` (serve_console_dns.hpp), which
+  // must outlive the service; `read_only` are the zones given as files or secondaries.
+  // With `resolver` (serve's --resolver/--root-hints), the Test button adds `mxkit check`'s
+  // report and /propagation looks up NS names the zone has no address for.
+  void serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
+                        std::vector<std::string> read_only,
+                        std::optional<resolver::ResolverConfig> resolver = std::nullopt);
+
  private:
   ConsoleOptions options_;
   std::unique_ptr<console::Store> store_;
   std::unique_ptr<console::Api> api_;
   std::unique_ptr<console::Sessions> sessions_;  // the web UI's logins
   std::unique_ptr<console::HttpServer> http_;
+  auth::DnsServer* dns_server_ = nullptr;
+  const auth::ServerOptions* dns_options_ = nullptr;
+  std::vector<std::string> read_only_zones_;
+  std::optional<resolver::ResolverConfig> resolver_;
+  std::unique_ptr<console::ZonePublisher> publisher_;
 };
 
 }  // namespace mxkit::cli

@@ -3,14 +3,17 @@ served by the DNS role (Debian dig and `mxkit dig` see the new MX and serial), a
 takes a change by IXFR after our NOTIFY, /propagation's JSON says it caught up, and a restart
 serves the zones again with their IXFR journal.
 
-Driven through tests/system/console_dns_probe (DnsServer + DnsPublisher + PropagationTracker as
-`mxkit serve --console-listen` wires them) until the HTTP API carries the same calls.
+The first tests drive tests/system/console_dns_probe (DnsServer + DnsPublisher +
+PropagationTracker, no HTTP) so the DNS side is checked on its own; the last runs the whole
+`mxkit serve --dns-listen … --console-listen …` through the HTTP API.
 """
 from __future__ import annotations
 
 import json
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import dns.message
@@ -171,3 +174,128 @@ def test_test_button_names_the_record(mxkit, tmp_path):
         assert good["summary"]["errors"] == 0, good
     finally:
         probe.stop()
+
+
+# --- `mxkit serve` with the console: the same path through the HTTP API -----------------------
+
+KEY = "console-dns-test-key"
+FILE_ZONE = """$ORIGIN files.test.
+@ 3600 IN SOA ns1 hostmaster 7 7200 900 1209600 300
+@ 3600 IN NS ns1
+ns1 3600 IN A 127.0.0.1
+"""
+
+
+def api(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}", data=data, method=method,
+                                 headers={"X-API-Key": KEY, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+class Serve:
+    """`mxkit serve` with --dns-listen and --console-listen on free ports; waits for both."""
+
+    def __init__(self, mxkit: Path, tmp: Path, dns_port: int, http_port: int, notify: int):
+        (tmp / "key").write_text(KEY + "\n")
+        (tmp / "files.test.zone").write_text(FILE_ZONE)
+        self.dns_port, self.http_port = dns_port, http_port
+        self.log = open(tmp / f"serve-{time.monotonic_ns()}.log", "w+")
+        self.proc = subprocess.Popen(
+            [str(mxkit), "serve", "--dns-listen", f"127.0.0.1:{dns_port}",
+             "--zone", f"files.test={tmp / 'files.test.zone'}",
+             "--allow-transfer", "127.0.0.0/8", "--notify", f"127.0.0.1:{notify}",
+             "--console-listen", f"127.0.0.1:{http_port}", "--console-data", str(tmp / "data"),
+             "--api-key-file", str(tmp / "key")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(100):  # ~10 s at most
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve exited: {self.text()}")
+            try:
+                if api(http_port, "GET", "/health")[0] == 200 and serial_of_zone(dns_port, "files.test."):
+                    return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"serve did not come up: {self.text()}")
+
+    def text(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        processes.stop(self.proc)
+        self.log.close()
+
+
+def serial_of_zone(port: int, zone: str) -> int | None:
+    try:
+        r = dns.query.udp(dns.message.make_query(zone, "SOA"), "127.0.0.1", port=port, timeout=0.3)
+        return r.answer[0][0].serial if r.answer else None
+    except Exception:
+        return None
+
+
+def test_serve_console_publishes_to_dns_role(mxkit, tmp_path):
+    dns_port, http_port, knot_port = free_port(), free_port(), free_port()
+    serve = Serve(mxkit, tmp_path, dns_port, http_port, knot_port)
+    knot = None
+    try:
+        zone_text = ("@ 3600 IN SOA ns1 hostmaster 1 7200 900 1209600 300\n@ IN NS ns1\n"
+                     "ns1 IN A 127.0.0.1\nmail1 IN A 192.0.2.1\nmail2 IN A 192.0.2.2\n"
+                     "@ IN MX 10 mail1\n")
+        status, created = api(http_port, "POST", "/zones", {"name": "example.test", "zone_text": zone_text})
+        assert status == 201, created
+        first = serial_of(dns_port)
+        assert first, serve.text()
+
+        (tmp_path / "knot").mkdir()
+        knot = Knot(tmp_path / "knot", knot_port, primary_port=dns_port)
+        assert wait_for(lambda: serial_of(knot_port) == first), knot.log()
+
+        # The article's save: an MX added through the API is answered at once with a new serial.
+        status, added = api(http_port, "POST", "/zones/example.test/records",
+                            {"name": "@", "ttl": 3600, "type": "MX", "priority": 20, "value": "mail2"})
+        assert status == 201, added
+        second = serial_of(dns_port)
+        assert second and second != first
+        out = dig_soa_mx(dns_port)
+        assert "20 mail2.example.test." in out and str(second) in out, out
+        mxkit_dig = subprocess.run([str(mxkit), "dig", "-p", str(dns_port), "@127.0.0.1", ZONE, "MX"],
+                                   capture_output=True, text=True, timeout=20)
+        assert "mail2.example.test." in mxkit_dig.stdout, mxkit_dig.stdout + mxkit_dig.stderr
+
+        assert answers_mx(knot_port, {"10 mail1.example.test.", "20 mail2.example.test."}), knot.log()
+        assert wait_for(lambda: "as differences" in serve.text()), serve.text()
+        status, prop = api(http_port, "GET", "/zones/example.test/propagation")
+        assert status == 200 and prop["serial"] == second, prop
+        by_port = {s["port"]: s for s in prop["servers"]}
+        assert by_port[dns_port]["caught_up"] and by_port[knot_port]["caught_up"], prop
+        assert by_port[knot_port]["caught_up_at"], prop
+
+        status, report = api(http_port, "POST", "/zones/example.test/check")
+        assert status == 200 and isinstance(report["findings"], list), report
+
+        # Zones given as files are the file's.
+        status, zones = api(http_port, "GET", "/zones")
+        listed = {z["name"]: z for z in zones["zones"]}
+        assert listed["files.test."]["read_only"] is True, zones
+        status, refused = api(http_port, "POST", "/zones/files.test/records",
+                              {"name": "@", "type": "MX", "priority": 10, "value": "mail"})
+        assert status == 409, refused
+
+        # A restart serves the console's zones again.
+        serve.stop()
+        serve = Serve(mxkit, tmp_path, dns_port, http_port, knot_port)
+        assert serial_of(dns_port) == second, serve.text()
+        assert "20 mail2.example.test." in dig_soa_mx(dns_port)
+    finally:
+        serve.stop()
+        if knot:
+            knot.stop()

@@ -308,3 +308,37 @@ TEST(DnsEndpoints, FileZonesReadOnly) {
 
 }  // namespace
 }  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// With resolver options the Test button adds `mxkit check`'s report for the zone, here through
+// a stub resolver pointed at the DNS role that serves the zone.
+TEST(ZoneReport, WithResolverRunsTheCheckReport) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(zone_at(1), example_records(1)));
+  ZoneReportOptions options;
+  resolver::ResolverConfig config;
+  config.servers.push_back({asio::ip::make_address("127.0.0.1"), port});
+  config.timeout = std::chrono::milliseconds(300);
+  config.budget = std::chrono::milliseconds(2000);
+  options.resolver = config;
+  options.check.smtp = false;
+  options.check.probe.timeout = std::chrono::milliseconds(300);
+  options.check.probe.dns_port = port;
+  options.report_json = [](const checks::Report& r) {
+    return nlohmann::json{{"domain", r.domain}, {"findings", r.findings.size()}};
+  };
+  auto report = zone_report_json(zone_at(1), example_records(1), options);
+  ASSERT_TRUE(report["report"].is_object()) << report.dump(2);
+  EXPECT_EQ(report["report"]["domain"], "example.test.");
+  bool beyond_zone = false;  // areas only the check report covers (SPF, DMARC, name servers…)
+  for (const auto& f : report["findings"])
+    if (f["area"] != "zone" && f["area"] != "mx") beyond_zone = true;
+  EXPECT_TRUE(beyond_zone) << report.dump(2);
+}
+
+}  // namespace
+}  // namespace mxkit::console
