@@ -523,7 +523,7 @@
         .map((k) => `${sum[k]} ${k}`).join(', ');
       $('check-summary').textContent = `Report for ${state.zone} at serial ${report.serial ?? '?'}: `
         + `${list.length} finding(s)` + (counts ? ` (${counts})` : '')
-        + (report.status ? `; status ${report.status}` : '') + '.';
+        + (typeof report.status === 'string' ? `; ${report.status}` : '') + '.';
       show($('check-report'), true);
       status('Test finished.', 'ok');
       $('check-report').focus();
