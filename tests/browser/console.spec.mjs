@@ -177,6 +177,21 @@ try {
   assert.deepEqual(cname.slice(0, 3), [`www.${zone}`, '600', 'CNAME']);
   result.cname = { name: `www.${zone}`, target: `mail.${zone}` };
 
+  log('edit a record (its TTL) and delete another');
+  await page.locator('#records-table tbody tr', { hasText: `www.${zone}` }).first()
+    .getByRole('button', { name: `Edit www.${zone} CNAME` }).click();
+  assert.equal(await page.locator('#record-value').inputValue(), `mail.${zone}`);
+  await page.locator('#record-ttl').fill('900');
+  await page.locator('#record-preview').click();
+  await page.locator('#preview').waitFor({ state: 'visible' });
+  await page.locator('#record-save').click();
+  await page.locator('#records-table tbody tr', { hasText: `www.${zone}` })
+    .locator('td', { hasText: /^900$/ }).waitFor();
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: `Delete note.${zone} TXT` }).click();
+  await page.locator('#records-table td.value', { hasText: '<img' }).waitFor({ state: 'detached' });
+  result.cname.ttl = 900;
+
   log('the audit log lists the changes');
   await page.locator('#audit-refresh').click();
   await page.locator('#audit-table tbody tr').nth(3).waitFor();

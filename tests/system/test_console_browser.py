@@ -122,6 +122,7 @@ def test_console_in_chromium(console):
     # … and served by the DNS role of the same process, at the serial the console reports.
     assert dig(console["dns"], ZONE, "MX")[:1] == [f"10 mail.{ZONE}"]
     assert dig(console["dns"], f"www.{ZONE}", "CNAME")[:1] == [f"mail.{ZONE}"]
+    assert dig(console["dns"], f"note.{ZONE}", "TXT")[:1] == [""], "the deleted TXT is served"
     soa = dig(console["dns"], ZONE, "SOA")[0].split()
     assert int(soa[2]) == serial
 
