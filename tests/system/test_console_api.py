@@ -341,3 +341,24 @@ def test_check_config_validates_the_console(mxkit, tmp_path):
     r = subprocess.run(base + ["--api-key-file", "nothing"], cwd=tmp_path, capture_output=True,
                        text=True, timeout=10)
     assert r.returncode == 1 and "nothing" in r.stderr
+
+
+def test_tls(mxkit, tmp_path):
+    import ssl
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True, timeout=30)
+    c = Console(mxkit, tmp_path, "sqlite",
+                ["--console-tls-cert", str(cert), "--console-tls-key", str(key)])
+    c.start()
+    try:
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        conn = http.client.HTTPSConnection("127.0.0.1", c.port, timeout=10, context=context)
+        conn.request("GET", "/api/v1/zones", headers={"X-API-Key": KEY})
+        resp = conn.getresponse()
+        assert resp.status == 200 and json.loads(resp.read()) == {"zones": []}
+        conn.close()
+    finally:
+        c.stop()
