@@ -65,7 +65,7 @@ class Console:
 
     def call(self, method: str, path: str, body=None, key: str | None = KEY,
              raw: bytes | None = None) -> tuple[int, object]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Content-Type": "application/json"}
         if key is not None:
             headers["X-API-Key"] = key
@@ -263,7 +263,7 @@ def test_fifty_concurrent_writers_all_land_in_order(console, zone):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=60)
     assert len(results) == 50 and all(s == 201 for s, _ in results), results
     serials = sorted(b["serial"] for _, b in results)
     assert len(set(serials)) == 50
