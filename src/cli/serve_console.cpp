@@ -139,7 +139,8 @@ core::Result<void> ConsoleService::start() {
   console::ApiOptions api_options;
   api_options.api_keys = std::move(*keys);
   api_options.default_ns = options_.default_ns;
-  api_ = std::make_unique<console::Api>(*store_, nullptr, std::move(api_options));
+  api_ = std::make_unique<console::Api>(*store_, publisher_, std::move(api_options));
+  if (configure_) configure_(*api_);
   auto listen = split_listen(options_.listen);
   if (!listen) return core::fail("--console-listen " + listen.error().message);
   console::HttpServerOptions http;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace mxkit::console {
 class Api;
 class HttpServer;
 class Store;
+class ZonePublisher;
 }  // namespace mxkit::console
 
 namespace mxkit::cli {
@@ -48,11 +50,17 @@ class ConsoleService {
  public:
   explicit ConsoleService(ConsoleOptions options);
   ~ConsoleService();
+  // Before start(): where saved zones go (the DNS role of this process; none: saved only), and
+  // a hook run on the API before it serves (more endpoints, the UI's session authenticator).
+  void set_publisher(console::ZonePublisher* publisher) { publisher_ = publisher; }
+  void on_api(std::function<void(console::Api&)> configure) { configure_ = std::move(configure); }
   core::Result<void> start();  // opens the store, binds, serves on its own threads
   void stop();
 
  private:
   ConsoleOptions options_;
+  console::ZonePublisher* publisher_ = nullptr;
+  std::function<void(console::Api&)> configure_;
   std::unique_ptr<console::Store> store_;
   std::unique_ptr<console::Api> api_;
   std::unique_ptr<console::HttpServer> http_;
