@@ -2,12 +2,18 @@
 #include "auth/journal.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/file_io.hpp"
 
 namespace mxkit::auth {
 
@@ -202,40 +208,64 @@ core::Result<DecodedJournal> read_journal_file(const std::filesystem::path& path
   return decoded;
 }
 
+namespace {
+
+// Writes `bytes` at the end of the open file `fd` and makes them durable; on failure the file is
+// cut back to where it ended, so a half-written entry never follows a good one.
+core::Result<void> append_durably(int fd, const std::filesystem::path& path,
+                                  std::string_view bytes) {
+  const off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end >= 0 && core::write_all(fd, bytes) && ::fdatasync(fd) == 0) return {};
+  const int err = errno;
+  if (end >= 0 && ::ftruncate(fd, end) == 0) (void)::fdatasync(fd);
+  return core::fail(
+      fmt::format("{}: cannot write the journal: {}", path.string(), core::errno_text(err)));
+}
+
+std::string_view as_chars(const std::vector<std::uint8_t>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace
+
+// The journal is what an IXFR answers from after a restart, so it is on stable storage before
+// the zone it leads to is served: file data fdatasynced, and a new file's directory entry
+// fsynced (a replaced journal is renamed into place only once its contents are durable).
 core::Result<void> write_journal_file(const std::filesystem::path& path, const Journal& journal) {
   auto temporary = path;
   temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return core::fail(fmt::format("{}: cannot write the journal", temporary.string()));
-    out.write(kJournalMagic.data(), static_cast<std::streamsize>(kJournalMagic.size()));
-    for (const auto& diff : journal.changes()) {
-      auto entry = encode_journal_entry(diff);
-      out.write(reinterpret_cast<const char*>(entry.data()),
-                static_cast<std::streamsize>(entry.size()));
-    }
-    if (!out.flush())
-      return core::fail(fmt::format("{}: cannot write the journal", temporary.string()));
-  }
+  std::string bytes(kJournalMagic);
+  for (const auto& diff : journal.changes()) bytes.append(as_chars(encode_journal_entry(diff)));
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return core::fail(fmt::format("{}: cannot write the journal: {}", temporary.string(),
+                                  core::errno_text(errno)));
+  auto written = append_durably(fd, temporary, bytes);
+  ::close(fd);
+  if (!written) return written;
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec)
     return core::fail(
         fmt::format("{}: cannot replace the journal: {}", path.string(), ec.message()));
-  return {};
+  return core::fsync_dir(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
 }
 
 core::Result<void> append_journal_file(const std::filesystem::path& path, const ZoneDiff& diff) {
-  std::error_code ec;
-  const bool fresh =
-      !std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0;
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  if (!out) return core::fail(fmt::format("{}: cannot write the journal", path.string()));
-  if (fresh) out.write(kJournalMagic.data(), static_cast<std::streamsize>(kJournalMagic.size()));
-  auto entry = encode_journal_entry(diff);
-  out.write(reinterpret_cast<const char*>(entry.data()),
-            static_cast<std::streamsize>(entry.size()));
-  if (!out.flush()) return core::fail(fmt::format("{}: cannot write the journal", path.string()));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return core::fail(
+        fmt::format("{}: cannot write the journal: {}", path.string(), core::errno_text(errno)));
+  struct stat st {};
+  const bool fresh = ::fstat(fd, &st) == 0 && st.st_size == 0;
+  std::string bytes = fresh ? std::string(kJournalMagic) : std::string();
+  bytes.append(as_chars(encode_journal_entry(diff)));
+  auto written = append_durably(fd, path, bytes);
+  ::close(fd);
+  if (!written) return written;
+  if (fresh)
+    return core::fsync_dir(path.has_parent_path() ? path.parent_path()
+                                                  : std::filesystem::path("."));
   return {};
 }
 

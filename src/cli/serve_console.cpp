@@ -151,6 +151,7 @@ core::Result<void> ConsoleService::start() {
   // The store's zones served before the API takes a request, so a restart answers for them
   // from the first query on.
   if (dns_server_) attach_console_dns(*publisher_, *dns_options_, *store_, *api_, resolver_);
+  if (configure_) configure_(*api_);
   auto listen = split_listen(options_.listen);
   if (!listen) return core::fail("--console-listen " + listen.error().message);
   console::HttpServerOptions http;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ class ZonePublisher;
 class HttpServer;
 class Sessions;
 class Store;
+class ZonePublisher;
 }  // namespace mxkit::console
 
 namespace mxkit::cli {
@@ -57,6 +59,9 @@ class ConsoleService {
  public:
   explicit ConsoleService(ConsoleOptions options);
   ~ConsoleService();
+  // Before start(): a hook run on the API before it serves (more endpoints). Where saved zones
+  // go is serve_zones_with's (the DNS role of this process; without it: saved only).
+  void on_api(std::function<void(console::Api&)> configure) { configure_ = std::move(configure); }
   core::Result<void> start();  // opens the store, binds, serves on its own threads
   void stop();
 
@@ -70,6 +75,7 @@ class ConsoleService {
 
  private:
   ConsoleOptions options_;
+  std::function<void(console::Api&)> configure_;
   std::unique_ptr<console::Store> store_;
   std::unique_ptr<console::Api> api_;
   std::unique_ptr<console::Sessions> sessions_;  // the web UI's logins

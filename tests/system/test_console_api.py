@@ -65,7 +65,7 @@ class Console:
 
     def call(self, method: str, path: str, body=None, key: str | None = KEY,
              raw: bytes | None = None) -> tuple[int, object]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Content-Type": "application/json"}
         if key is not None:
             headers["X-API-Key"] = key
@@ -263,7 +263,7 @@ def test_fifty_concurrent_writers_all_land_in_order(console, zone):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=60)
     assert len(results) == 50 and all(s == 201 for s, _ in results), results
     serials = sorted(b["serial"] for _, b in results)
     assert len(set(serials)) == 50
@@ -341,3 +341,24 @@ def test_check_config_validates_the_console(mxkit, tmp_path):
     r = subprocess.run(base + ["--api-key-file", "nothing"], cwd=tmp_path, capture_output=True,
                        text=True, timeout=10)
     assert r.returncode == 1 and "nothing" in r.stderr
+
+
+def test_tls(mxkit, tmp_path):
+    import ssl
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True, timeout=30)
+    c = Console(mxkit, tmp_path, "sqlite",
+                ["--console-tls-cert", str(cert), "--console-tls-key", str(key)])
+    c.start()
+    try:
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        conn = http.client.HTTPSConnection("127.0.0.1", c.port, timeout=10, context=context)
+        conn.request("GET", "/api/v1/zones", headers={"X-API-Key": KEY})
+        resp = conn.getresponse()
+        assert resp.status == 200 and json.loads(resp.read()) == {"zones": []}
+        conn.close()
+    finally:
+        c.stop()
