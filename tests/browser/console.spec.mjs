@@ -192,6 +192,28 @@ try {
   await page.locator('#records-table td.value', { hasText: '<img' }).waitFor({ state: 'detached' });
   result.cname.ttl = 900;
 
+  log('filter the table by type and name');
+  // Polled from here: the page's CSP (no eval) also refuses playwright's waitForFunction.
+  const rowsSettleAt = async (count, text) => {
+    for (let i = 0; i < 100; i++) {
+      const rows = page.locator('#records-table tbody tr');
+      if (await rows.count() === count && (!text || (await rows.allTextContents()).every((t) => t.includes(text)))) return;
+      await page.waitForTimeout(50);
+    }
+    assert.fail(`the filtered table never showed ${count} row(s) with ${text}`);
+  };
+  await page.locator('#filter-type').selectOption('MX');
+  await page.locator('#filter-form button[type=submit]').click();
+  await rowsSettleAt(1, `mail.${zone}`);
+  await page.locator('#filter-type').selectOption('');
+  await page.locator('#filter-name').fill(`www.${zone}`);
+  await page.locator('#filter-form button[type=submit]').click();
+  await rowsSettleAt(1, 'CNAME');
+  assert.match(await page.locator('#page-info').textContent(), /\(1 records\)/);
+  await page.locator('#filter-name').fill('');
+  await page.locator('#filter-form button[type=submit]').click();
+  await rowsSettleAt(5);
+
   log('the audit log lists the changes');
   await page.locator('#audit-refresh').click();
   await page.locator('#audit-table tbody tr').nth(3).waitFor();
