@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "auth/ixfr.hpp"
+#include "auth/managed_zones.hpp"
 #include "auth/prefetch.hpp"
 #include "auth/query.hpp"
 #include "auth/secondary.hpp"
@@ -46,106 +47,6 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
   auto endpoint = net::parse_endpoint(text, 53);
   if (!endpoint) return tl::unexpected(endpoint.error());
   return ListenAddress{endpoint->address.to_string(), endpoint->port};
-}
-
-// Reads a zone file and builds the zone, or says why not in `reasons`. With `check`, the
-// refusal rules (zone_refusal.hpp) come first: a zone we are primary for is served only when
-// they pass. A secondary's kept copy is the primary's data, taken as a transfer would bring it.
-LoadedZone load_zone(const ZoneSource& source, ZoneChecks checks, std::vector<std::string>& reasons,
-                     std::vector<std::string>* served_despite) {
-  LoadedZone loaded;
-  // Stamped before reading: a file changed while it is read looks changed at the next reload.
-  loaded.files.push_back(stamp_file(source.file));
-  dns::zone::CollectingSink sink;
-  dns::zone::ParseOptions options;
-  options.origin = source.origin;
-  // The read buffer in proportion to the file: a 1 MiB buffer for each of 100,000 small files,
-  // freed between small allocations that live on, fragments the heap by some KiB a zone.
-  options.read_chunk = std::clamp<std::size_t>(loaded.files.front().size + 1, std::size_t{16} << 10,
-                                               options.read_chunk);
-  // A zone that cannot have its memory is an error naming it, like any other reason not to
-  // load it; the other zones and the server go on (ulimit -v, a full machine).
-  try {
-    sink.records.reserve_for_file(loaded.files.front().size);
-    auto stats = dns::zone::parse_zone_file(source.file, options, sink);
-    if (stats.errors > 0 || stats.stopped) {
-      std::size_t errors = 0;
-      for (const auto& d : sink.diagnostics)
-        if (d.severity == dns::zone::Severity::error && ++errors <= kRefusalsListed)
-          reasons.push_back(dns::zone::format_diagnostic(d));
-      if (errors > kRefusalsListed)
-        reasons.push_back(fmt::format("and {} more errors", errors - kRefusalsListed));
-      if (reasons.empty()) reasons.push_back("the file could not be read whole");
-      return {};
-    }
-    if (checks != ZoneChecks::off) {
-      reasons = zone_refusals(sink.records, source.origin, source.file.string(),
-                              checks == ZoneChecks::warn ? served_despite : nullptr);
-      if (!reasons.empty()) return {};
-    }
-    stamp_included_files(sink.records, source.file.string(), loaded.files);
-    auto zone = Zone::build(source.origin, std::move(sink.records));
-    if (!zone) {
-      reasons.push_back(fmt::format("{}: {}", source.file.string(), zone.error().message));
-      return {};
-    }
-    loaded.zone = std::move(*zone);
-  } catch (const std::bad_alloc&) {
-    reasons.push_back(fmt::format("{}: out of memory", source.file.string()));
-    return {};
-  } catch (const std::length_error& e) {
-    reasons.push_back(fmt::format("{}: {}", source.file.string(), e.what()));
-    return {};
-  }
-  return loaded;
-}
-
-std::string format_refused(const RefusedZone& refused, std::string_view separator) {
-  std::string text = fmt::format("zone {} ({})", refused.origin.to_text(), refused.place);
-  if (!refused.reasons.empty()) text.push_back(':');
-  const bool one_line = separator.find('\n') == std::string_view::npos;
-  for (std::size_t i = 0; i < refused.reasons.size(); ++i) {
-    text.append(i == 0 && one_line ? std::string_view(" ") : separator);
-    text.append(refused.reasons[i]);
-  }
-  return text;
-}
-
-LoadedZones load_zones(const std::vector<ZoneSource>& sources, const LoadedZones* previous,
-                       ZoneChecks checks) {
-  LoadedZones result;
-  result.zones.resize(sources.size());
-  auto set = std::make_shared<ZoneSet>();
-  set->reserve(sources.size());
-  // `previous` was loaded from the same sources (the list does not change while serving), so
-  // zone i there is zone i here.
-  const bool same_sources = previous && previous->zones.size() == sources.size();
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    const auto& source = sources[i];
-    if (!source.primaries.empty()) continue;  // a secondary: its zone comes by transfer
-    if (same_sources && files_unchanged(previous->zones[i])) {
-      result.zones[i] = previous->zones[i];  // shared: the old and new sets hold one copy
-      ++result.kept;
-    } else {
-      std::vector<std::string> reasons, served_despite;
-      result.zones[i] = load_zone(source, checks, reasons, &served_despite);
-      ++result.reread;
-      if (!served_despite.empty())
-        result.warned.push_back({source.origin, source_place(source), std::move(served_despite)});
-      if (!result.zones[i].zone) {
-        // Refused: the copy served so far, if any, goes on serving (its old stamps make the
-        // next reload read the file again); without one the zone answers SERVFAIL.
-        const bool copy = same_sources && previous->zones[i].zone;
-        if (copy) result.zones[i] = previous->zones[i];
-        else set->add_unavailable(source.origin);
-        result.refused.push_back({source.origin, source_place(source), std::move(reasons), copy});
-        if (!copy) continue;
-      }
-    }
-    set->add(result.zones[i].zone);
-  }
-  result.set = std::move(set);
-  return result;
 }
 
 namespace {
@@ -303,15 +204,17 @@ struct DnsServer::Impl {
   std::thread xfr_thread;
 
   std::unique_ptr<ZoneJournals> journals;
+  std::unique_ptr<ManagedZones> managed;  // set_zone's, under state_mutex (changed under reload_mutex too)
+  asio::io_context control{1};  // run()'s signals, and stop()
   std::unique_ptr<TcpClientLimit> tcp_clients;  // made in start(), shared by the workers
 
   void compose() {  // with state_mutex held
-    if (secondaries.empty() && file_load.set) {  // the file zones alone: no second index of them
+    if (secondaries.empty() && managed->empty() && file_load.set) {  // the file zones alone: no second index of them
       holder.set(file_load.set);
       return;
     }
     auto set = std::make_shared<ZoneSet>();
-    set->reserve((file_load.set ? file_load.set->size() : 0) + secondaries.size());
+    set->reserve((file_load.set ? file_load.set->size() : 0) + secondaries.size() + managed->size());
     if (file_load.set)
       for (const auto& z : file_load.set->zones()) set->add(z);
     // A zone refused with no copy to serve (--keep-going at start): SERVFAIL, as BIND answers
@@ -323,6 +226,7 @@ struct DnsServer::Impl {
       if (it != secondary_zones.end() && it->second) set->add(it->second);
       else set->add_unavailable(s->origin());
     }
+    managed->add_to(*set);  // admit() keeps their origins apart from the others'
     holder.set(std::move(set));
   }
 
@@ -804,6 +708,9 @@ DnsServer::DnsServer(ServerOptions options, std::vector<ZoneSource> zones) : imp
   impl_->sources = std::move(zones);
   impl_->counters = &counters_;
   impl_->journals = std::make_unique<ZoneJournals>(impl_->options.journal, [](const std::string& line) { log(line); });
+  impl_->managed = std::make_unique<ManagedZones>(impl_->options.managed_journal_dir.empty()
+                                                      ? impl_->options.journal_dir
+                                                      : impl_->options.managed_journal_dir);
 }
 
 DnsServer::~DnsServer() {
@@ -990,7 +897,7 @@ void DnsServer::run() {
     impl_->xfr_thread = std::thread([this] { impl_->xfr_io->run(); });
   }
   // Signals are taken in this thread: SIGHUP reloads, SIGINT and SIGTERM stop.
-  asio::io_context control(1);
+  auto& control = impl_->control;
   asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGUSR1);
   std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int signal) {
@@ -1011,10 +918,65 @@ void DnsServer::run() {
     impl_->xfr_io->stop();
   };
   signals.async_wait(on_signal);
-  control.run();  // returns once a stop signal has been handled (it does not re-arm)
+  control.run();  // returns once a stop signal has been handled (it does not re-arm), or stop()
   for (auto& w : impl_->workers)
     if (w->thread.joinable()) w->thread.join();
   if (impl_->xfr_thread.joinable()) impl_->xfr_thread.join();
+}
+
+void DnsServer::stop() {
+  asio::post(impl_->control, [this] {
+    log("stopping");
+    for (auto& w : impl_->workers) w->io.stop();
+    if (impl_->xfr_io) impl_->xfr_io->stop();
+    impl_->control.stop();
+  });
+}
+
+// The same order as reload(): the journal first, so an IXFR asked the moment the new copy is
+// served finds the change; then the swap; then NOTIFY.
+core::Result<void> DnsServer::set_zone(std::shared_ptr<const Zone> zone) {
+  if (!zone) return core::fail("set_zone: no zone");
+  if (auto admitted = ManagedZones::admit(zone->origin(), impl_->sources); !admitted) return admitted;
+  std::lock_guard lock(impl_->reload_mutex);
+  std::shared_ptr<const Zone> before;
+  {
+    std::lock_guard state(impl_->state_mutex);
+    before = impl_->managed->current(zone->origin());
+  }
+  if (before && zone_serial(*before) == zone_serial(*zone)) {
+    const auto diff = diff_zones(*before, *zone);
+    if (diff.removed.empty() && diff.added.empty()) return {};  // the same zone again
+  }
+  if (before && !serial_newer(zone_serial(*zone), zone_serial(*before)))
+    return core::fail(fmt::format("zone {}: serial {} is not newer than {}, the serial served (RFC 1982): "
+                                  "secondaries would not take the change",
+                                  zone->origin().to_text(), zone_serial(*zone), zone_serial(*before)));
+  impl_->managed->journal(*impl_->journals, before.get(), *zone);
+  {
+    std::lock_guard state(impl_->state_mutex);
+    impl_->managed->put(zone);
+    impl_->compose();
+  }
+  log(fmt::format("zone {} {} at serial {}", zone->origin().to_text(), before ? "changed" : "set",
+                  zone_serial(*zone)));
+  impl_->announce(zone);
+  counters_.reloads.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+core::Result<void> DnsServer::remove_zone(const dns::Name& origin) {
+  std::lock_guard lock(impl_->reload_mutex);
+  {
+    std::lock_guard state(impl_->state_mutex);
+    if (!impl_->managed->current(origin))
+      return core::fail(fmt::format("zone {} was not set at run time: it cannot be removed", origin.to_text()));
+    impl_->managed->erase(origin);
+    impl_->compose();
+  }
+  impl_->managed->drop_journal(origin);
+  log(fmt::format("zone {} removed", origin.to_text()));
+  return {};
 }
 
 }  // namespace mxkit::auth

@@ -64,6 +64,9 @@ struct ServerOptions {
   std::vector<NotifyTarget> notify;           // told when a reload changes a zone's serial
   RateLimitOptions rate_limit;                // UDP response rate limiting; off by default
   std::filesystem::path journal_dir;          // IXFR journals; empty: beside each zone file
+  // The journals of zones given by set_zone (the console's); empty: journal_dir, and when that
+  // is empty too, kept in memory only.
+  std::filesystem::path managed_journal_dir;
   JournalLimits journal;
   std::vector<dns::TsigKey> tsig_keys;        // every key a signed request may use
   // Serve the zones that load when some are refused (logging which), instead of not starting.
@@ -136,6 +139,17 @@ class DnsServer {
   void run();
   // Reloads now, from any thread; an error lists the refused zones (the others were reloaded).
   core::Result<void> reload();
+
+  // Serves `zone` from now on, beside the zones of files and secondaries, from any thread and
+  // before or after start(): the change from the copy set before is journaled (IXFR), the zone
+  // set swapped whole, and a changed serial announced by NOTIFY (RFC 1996). An origin given as
+  // a file or secondary zone is refused, and so is a serial not newer (RFC 1982) than the
+  // copy served unless the zone is the same.
+  core::Result<void> set_zone(std::shared_ptr<const Zone> zone);
+  // Stops serving a zone given by set_zone (REFUSED from then on); its journal goes with it.
+  core::Result<void> remove_zone(const dns::Name& origin);
+  // Makes run() return, from any thread (as SIGTERM does).
+  void stop();
 
   const ServerCounters& counters() const { return counters_; }
 

@@ -9,9 +9,7 @@
 
 namespace mxkit::checks {
 
-namespace {
-
-std::vector<Finding> findings_from(const std::vector<dns::zone::Diagnostic>& diagnostics) {
+std::vector<Finding> diagnostic_findings(const std::vector<dns::zone::Diagnostic>& diagnostics) {
   std::vector<Finding> out;
   for (const auto& d : diagnostics) {
     Finding f;
@@ -34,8 +32,6 @@ std::vector<Finding> findings_from(const std::vector<dns::zone::Diagnostic>& dia
   return out;
 }
 
-}  // namespace
-
 std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& origin) {
   dns::zone::ParseOptions options;
   options.origin = origin;
@@ -46,7 +42,7 @@ std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& o
     auto checks = dns::zonecheck::check_zone(sink.records, origin.wire(), true, file);
     diagnostics.insert(diagnostics.end(), checks.begin(), checks.end());
   }
-  return findings_from(diagnostics);
+  return diagnostic_findings(diagnostics);
 }
 
 std::vector<Finding> check_zone_records(const std::vector<dns::Record>& records,
@@ -59,7 +55,7 @@ std::vector<Finding> check_zone_records(const std::vector<dns::Record>& records,
   // No line numbers for transferred records: the subject is the source alone.
   auto diagnostics = dns::zonecheck::check_zone(table, origin.wire(), true, source);
   for (auto& d : diagnostics) d.line = 0;
-  return findings_from(diagnostics);
+  return diagnostic_findings(diagnostics);
 }
 
 }  // namespace mxkit::checks

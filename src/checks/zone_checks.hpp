@@ -8,6 +8,7 @@
 #include "checks/finding.hpp"
 #include "dns/message.hpp"
 #include "dns/name.hpp"
+#include "dns/zone/parser.hpp"
 
 namespace mxkit::checks {
 
@@ -19,5 +20,9 @@ std::vector<Finding> check_zone_file(const std::string& file, const dns::Name& o
 // ("AXFR from 127.0.0.4") as the findings' subject.
 std::vector<Finding> check_zone_records(const std::vector<dns::Record>& records,
                                         const dns::Name& origin, const std::string& source);
+
+// The parser's and the zone checks' diagnostics as findings, one each in the same order
+// (subject "FILE:LINE"); the console's Test button turns its records' into findings so.
+std::vector<Finding> diagnostic_findings(const std::vector<dns::zone::Diagnostic>& diagnostics);
 
 }  // namespace mxkit::checks

@@ -15,6 +15,8 @@
 #include "auth/server.hpp"
 #include "cli/serve_check.hpp"
 #include "cli/serve_config.hpp"
+#include "cli/serve_console.hpp"
+#include "cli/serve_console_dns.hpp"
 #include "cli/serve_mail.hpp"
 
 namespace mxkit::cli {
@@ -37,6 +39,8 @@ struct ServeOptions {
   std::uint16_t max_udp_payload = 1232;
   MailOptions mail;
   bool mail_given = false;  // any SMTP option on the command line
+  ConsoleOptions console;
+  bool console_given = false;  // any console option on the command line
   bool check_config = false;  // --check-config: load and print, do not serve
   bool keep_going = false;    // --keep-going: serve the zones that load
   std::size_t tcp_per_client = 0;  // --tcp-per-client; 0: the default share
@@ -46,11 +50,32 @@ struct ServeOptions {
 // Runs the roles given until SIGINT or SIGTERM (or, with `check_only`, checks them and returns). With DNS, its server takes the signals (and
 // SIGHUP reloads the zones); the mail role alone waits for them here.
 int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns,
-          std::optional<MailOptions> mail, bool check_only) {
+          std::optional<MailOptions> mail, std::optional<ConsoleOptions> console,
+          bool check_only) {
+  if (console) {
+    // Checked before anything starts: a bad console option is a usage error (2).
+    auto summary = check_console_options(*console);
+    if (!summary) {
+      std::fprintf(stderr, "mxkit serve: %s\n", summary.error().message.c_str());
+      return 2;
+    }
+    if (check_only) std::fputs(summary->c_str(), stdout);
+    if (check_only && !dns && !mail) return 0;
+  }
   if (check_only)
     return check_serve_config(dns ? &dns->first : nullptr, dns ? &dns->second : nullptr,
                               mail ? &*mail : nullptr);
   std::unique_ptr<auth::DnsServer> dns_server;
+  // With the console, the DNS role also serves the console's zones (serve_console_dns.hpp):
+  // their journals beside the store, the zones of files read-only in the API.
+  auth::ServerOptions dns_options;
+  std::vector<std::string> file_zones;
+  if (dns && console) {
+    if (console->db.empty())
+      dns->first.managed_journal_dir = console_journal_dir(dns->first, console->data);
+    dns_options = dns->first;
+    file_zones = read_only_zone_names(dns->second);
+  }
   if (dns) {
     dns_server = std::make_unique<auth::DnsServer>(std::move(dns->first), std::move(dns->second));
     if (auto started = dns_server->start(); !started) {
@@ -59,9 +84,26 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
     }
   }
   std::unique_ptr<MailService> mail_service;
+  const ResolverOptions mail_resolver = mail ? mail->resolver : ResolverOptions{};
   if (mail) {
     mail_service = std::make_unique<MailService>(std::move(*mail));
     if (auto started = mail_service->start(); !started) {
+      std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
+  std::unique_ptr<ConsoleService> console_service;
+  if (console) {
+    console_service = std::make_unique<ConsoleService>(std::move(*console));
+    if (dns_server) {
+      // The mail role's resolver options, when given, serve the console's checks too.
+      std::optional<resolver::ResolverConfig> resolver;
+      if (mail_service && (!mail_resolver.resolver.empty() || !mail_resolver.root_hints.empty()))
+        if (auto config = make_resolver_config(mail_resolver)) resolver = std::move(*config);
+      console_service->serve_zones_with(*dns_server, dns_options, std::move(file_zones),
+                                        std::move(resolver));
+    }
+    if (auto started = console_service->start(); !started) {
       std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
       return 1;
     }
@@ -76,6 +118,7 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
     });
     control.run();
   }
+  if (console_service) console_service->stop();
   if (mail_service) mail_service->stop();
   return 0;
 }
@@ -141,6 +184,10 @@ int run_serve(const ServeOptions& o) {
       std::fprintf(stderr, "mxkit serve: give either --config or the SMTP options, not both\n");
       return 2;
     }
+    if (o.console_given) {
+      std::fprintf(stderr, "mxkit serve: give either --config or the console options, not both\n");
+      return 2;
+    }
     auto config = load_serve_config(o.config);
     if (!config) {
       std::fprintf(stderr, "mxkit serve: %s\n", config.error().message.c_str());
@@ -148,8 +195,11 @@ int run_serve(const ServeOptions& o) {
     }
     std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns;
     if (config->has_dns) dns.emplace(std::move(config->dns), std::move(config->zones));
-    return serve(std::move(dns), std::move(config->mail), o.check_config);
+    return serve(std::move(dns), std::move(config->mail), std::move(config->console),
+                 o.check_config);
   }
+  std::optional<ConsoleOptions> console;
+  if (o.console_given) console = o.console;
   std::optional<MailOptions> mail;
   if (o.mail_given) {
     // Checked before anything starts, so a typo never leaves a half-started server: a bad
@@ -159,14 +209,16 @@ int run_serve(const ServeOptions& o) {
       return 2;
     }
     mail = o.mail;
-    if (o.listen.empty() && o.zones.empty() && o.secondaries.empty())
-      return serve(std::nullopt, std::move(mail), o.check_config);
   }
-  if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
+  if ((mail || console) && o.listen.empty() && o.zones.empty() && o.secondaries.empty())
+    return serve(std::nullopt, std::move(mail), std::move(console), o.check_config);
+  // With the console the DNS role may start with no zone of its own: it serves the console's.
+  if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty() && !console)) {
     std::fprintf(
         stderr,
         "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
-        " or --secondary ORIGIN=ADDRESS:PORT, or --smtp-listen ADDRESS:PORT and --spool DIR\n");
+        " or --secondary ORIGIN=ADDRESS:PORT, or --smtp-listen ADDRESS:PORT and --spool DIR, or"
+        " --console-listen ADDRESS:PORT with --console-data DIR and --api-key-file FILE\n");
     return 2;
   }
   auth::ServerOptions options;
@@ -230,7 +282,7 @@ int run_serve(const ServeOptions& o) {
     else
       zones.push_back({*origin, {}, {*primary}, "--secondary " + text});
   }
-  if (zones.empty()) {
+  if (zones.empty() && !console) {
     std::fprintf(stderr, "mxkit serve: no zone to serve (--zone ORIGIN=FILE)\n");
     return 2;
   }
@@ -266,7 +318,7 @@ int run_serve(const ServeOptions& o) {
   options.tcp_per_client = o.tcp_per_client;
   if (o.zone_checks == "warn") options.zone_checks = auth::ZoneChecks::warn;
   return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail),
-               o.check_config);
+               std::move(console), o.check_config);
 }
 
 }  // namespace
@@ -326,6 +378,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "(the default, as BIND and NSD) or warn (log it and serve the zone)")
       ->check(CLI::IsMember({"refuse", "warn"}));
   add_mail_options(*serve, o->mail);
+  add_console_options(*serve, o->console);
   serve->add_flag("--check-config", o->check_config,
                   "Read the options or --config, every zone and the SMTP settings, print what would "
                   "be served, and exit: 0 when all is well, 1 otherwise");
@@ -335,6 +388,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
           "--relay-from", "--alias", "--tls-cert", "--tls-key", "--max-message-size",
           "--max-recipients", "--max-connections", "--smtp-timeout", "--no-sender-check"})
       o->mail_given |= serve->count(name) > 0;
+    o->console_given = console_options_given(*serve);
     exit_code = run_serve(*o);
     // With --check-config any error means "not good": 1, as nsd-checkconf and postfix check exit.
     if (o->check_config && exit_code != 0) exit_code = 1;

@@ -49,6 +49,7 @@ USAGE_ERRORS = [
     (["serve", "--smtp-listen", "127.0.0.1:2525", "--spool", "sp", "--mailbox", "a@x.test",
       "--maildir-root", "m"], 2, "x.test is not a local domain"),
     (["serve", "--smtp-listen", "::1:2525", "--spool", "sp"], 2, "write IPv6 with a port as [::1]:25"),
+    (["serve", "--console-listen", "127.0.0.1:8053"], 2, "mxkit serve: the console needs its store"),
     # send, queue, demo
     (["send"], 2, "mxkit send: --from is required"),
     (["send", "--from", "a@b.test"], 2, "mxkit send: --to is required"),
