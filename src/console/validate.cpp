@@ -1,0 +1,137 @@
+#include "console/validate.hpp"
+
+#include <map>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "checks/ns_checks.hpp"  // kLongMxTtl: one threshold for `mxkit check` and the console
+#include "dns/zone/parser.hpp"
+#include "dns/zonecheck/zonecheck.hpp"
+
+namespace mxkit::console {
+namespace {
+
+// Which JSON field a zone check's finding is about: where the UI shows it.
+std::string_view field_of(std::string_view code) {
+  static const std::map<std::string_view, std::string_view> kFields = {
+      {"target-is-ip-literal", "value"},
+      {"target-is-alias", "value"},
+      {"target-no-address", "value"},
+      {"bad-hostname", "value"},
+      {"missing-glue", "value"},
+      {"null-mx-mixed", "value"},
+      {"duplicate-record", "value"},
+      {"null-mx-preference", "priority"},
+      {"ttl-mismatch", "ttl"},
+      {"cname-and-other-data", "type"},
+      {"multiple-cname", "type"},
+      {"multiple-dname", "type"},
+      {"no-soa", "type"},
+      {"multiple-soa", "type"},
+      {"no-apex-ns", "type"},
+      {"soa-serial-zero", "value"},
+      {"out-of-zone", "name"},
+      {"below-dname", "name"},
+      {"occluded-data", "name"},
+      {"soa-not-at-apex", "name"},
+      {"ds-not-at-delegation", "name"},
+  };
+  const auto it = kFields.find(code);
+  return it == kFields.end() ? std::string_view("name") : it->second;
+}
+
+Finding finding(std::string code, std::string message, std::string field,
+                std::optional<Record> record = std::nullopt) {
+  return Finding{std::move(code), std::move(message), std::move(field), std::move(record), {}};
+}
+
+// RFC 5321 §5.1: MX records of equal preference are tried in random order, so they share the
+// load; often meant, sometimes a typo for a backup's higher number. Said, never blocking.
+void equal_priorities(const std::vector<Record>& records, Findings& out) {
+  std::map<std::pair<std::string, std::uint16_t>, const Record*> first;
+  for (const auto& r : records) {
+    if (r.type != "MX" || !r.priority || r.value == ".") continue;
+    auto [it, fresh] = first.emplace(std::pair{r.name, *r.priority}, &r);
+    if (!fresh && it->second->value != r.value)
+      out.notices.push_back(
+          finding("mx-equal-priority",
+                  fmt::format("{} and {} both have priority {} at {}: senders pick between them at "
+                              "random, sharing the load",
+                              it->second->value, r.value, *r.priority, r.name),
+                  "priority", r));
+  }
+}
+
+// RFC 1912 §2.2: a long MX TTL makes a change of mail servers slow to reach senders.
+void long_mx_ttls(const std::vector<Record>& records, Findings& out) {
+  for (const auto& r : records)
+    if (r.type == "MX" && r.ttl > checks::kLongMxTtl)
+      out.warnings.push_back(finding(
+          "mx-ttl-long",
+          fmt::format("the MX TTL is {} s ({:.1f} days): a change of mail servers takes that long "
+                      "to reach every sender; a day or less is usual",
+                      r.ttl, r.ttl / 86400.0),
+          "ttl", r));
+}
+
+}  // namespace
+
+tl::expected<Record, Finding> check_draft(const RecordDraft& draft, const dns::Name& zone) {
+  auto refuse = [](std::string code, std::string message, std::string field) {
+    return tl::unexpected(finding(std::move(code), std::move(message), std::move(field)));
+  };
+  // RFC 1035 §3.3.9 (MX PREFERENCE) and RFC 2782 (SRV Priority) are 16-bit unsigned.
+  if (draft.priority && (*draft.priority < 0 || *draft.priority > 65535))
+    return refuse("priority-range",
+                  fmt::format("the priority {} is outside 0–65535", *draft.priority), "priority");
+  if (draft.ttl && (*draft.ttl < 0 || *draft.ttl > kMaxTtl))
+    return refuse("ttl-range", fmt::format("the TTL {} is outside 0–{}", *draft.ttl, kMaxTtl),
+                  "ttl");
+  Record r;
+  r.id = draft.id;
+  r.name = draft.name;
+  r.ttl = draft.ttl ? static_cast<std::uint32_t>(*draft.ttl) : kDefaultTtl;
+  r.type = draft.type;
+  if (draft.priority) r.priority = static_cast<std::uint16_t>(*draft.priority);
+  r.value = draft.value;
+  auto normal = normalize_record(r, zone);
+  if (!normal) return refuse(normal.error().code, normal.error().message, normal.error().field);
+  return *normal;
+}
+
+Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& records) {
+  Findings out;
+  // The zone as text, one record per line, so line N is records[N-1]: the zone checks place
+  // each finding at a line and so at its record.
+  std::string text;
+  for (const auto& r : records) {
+    text += record_line(r);
+    text += '\n';
+  }
+  dns::zone::ParseOptions options;
+  options.origin = zone;
+  options.default_ttl = kDefaultTtl;
+  options.max_include_depth = 0;
+  dns::zone::CollectingSink sink;
+  dns::zone::parse_zone_text(text, "zone", options, sink);
+  auto record_at = [&](std::uint32_t line) -> std::optional<Record> {
+    if (line == 0 || line > records.size()) return std::nullopt;
+    return records[line - 1];
+  };
+  // Stored records were each parsed when they came in, so the zone parses; a record that does
+  // not (stored by an older mxkit with a looser parser) is reported, not skipped.
+  for (const auto& d : sink.diagnostics)
+    if (d.severity == dns::zone::Severity::error)
+      out.errors.push_back(finding("bad-value", d.message, "value", record_at(d.line)));
+  for (auto& d : dns::zonecheck::check_zone(sink.records, zone.wire(), true, "zone")) {
+    auto f = finding(d.code, d.message, std::string(field_of(d.code)), record_at(d.line));
+    (d.severity == dns::zone::Severity::error ? out.errors : out.warnings).push_back(std::move(f));
+  }
+  long_mx_ttls(records, out);
+  equal_priorities(records, out);
+  return out;
+}
+
+}  // namespace mxkit::console
