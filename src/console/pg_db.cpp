@@ -140,10 +140,12 @@ core::Result<Target> describe_target(const std::string& uri) {
 
 core::Result<std::unique_ptr<Connection>> Connection::open(const std::string& uri,
                                                            const Target& target) {
-  // Later keywords win; the URI comes last, so its own connect_timeout or application_name
-  // overrides these defaults. A dead host fails after 10 s instead of hanging a request.
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"10", "mxkit-console", uri.c_str(), nullptr};
+  // Later keywords win; the URI comes last, so its own connect_timeout, application_name or
+  // options override these defaults. A dead host fails after 10 s instead of hanging a request,
+  // and a zone's row held longer than 10 s by another session (a stuck primary, an operator's
+  // open psql transaction) fails the waiting commit instead of holding an HTTP thread forever.
+  const char* keywords[] = {"connect_timeout", "application_name", "options", "dbname", nullptr};
+  const char* values[] = {"10", "mxkit-console", "-c lock_timeout=10s", uri.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr)
     return core::fail(

@@ -80,6 +80,12 @@ struct Work {
     if (e.sqlstate == "40001" || e.sqlstate == "40P01" || e.sqlstate == "23505")
       return failure(StoreFailure::conflict,
                      fmt::format("PostgreSQL at {}: {}", target.description, e.message));
+    // 55P03 lock_not_available: lock_timeout passed while another session held the row.
+    if (e.sqlstate == "55P03")
+      return failure(StoreFailure::error,
+                     fmt::format("PostgreSQL at {}: the zone stayed locked by another session "
+                                 "past lock_timeout: {}",
+                                 target.description, e.message));
     return failure(StoreFailure::error,
                    fmt::format("PostgreSQL at {}: {}", target.description, e.message));
   }
