@@ -1,6 +1,6 @@
 """A private PostgreSQL server for the console's store tests (issue 13): `initdb` into a fresh
-temporary directory, `pg_ctl start` on a free loopback port (and a unix socket in that
-directory), stopped with `pg_ctl stop -m fast -D DIR`, which signals the PID in the data
+temporary directory, `postgres` (our child) or `pg_ctl start` (for a server that outlives the
+starting process) on a free loopback port (and a unix socket in that directory), stopped with `pg_ctl stop -m fast -D DIR`, which signals the PID in the data
 directory's postmaster.pid: never a process found by name. The system's clusters
 (/var/lib/postgresql, /etc/postgresql) are never read, started or stopped.
 
@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 BIN = Path(os.environ.get("MXKIT_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
@@ -61,6 +62,7 @@ class PostgresInstance:
         self.port = port or free_port()
         self.admin_password = secrets.token_hex(12)
         self.as_root = os.geteuid() == 0
+        self.proc: subprocess.Popen | None = None
         self.running = existing is not None and (self.data / "postmaster.pid").exists()
         self._counter = itertools.count(1)
         self._tag = secrets.token_hex(3)  # keeps names unique when several processes share a server
@@ -82,7 +84,7 @@ class PostgresInstance:
         except OSError:
             return ""
 
-    def start(self) -> None:
+    def start(self, detach: bool = False) -> None:
         if not available():
             raise RuntimeError(f"PostgreSQL binaries not found in {BIN}: install `postgresql` "
                                "(scripts/bootstrap does)")
@@ -118,9 +120,32 @@ class PostgresInstance:
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write("\n# mxkit test instance\n")
             conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
-        self._run([str(BIN / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data), "-l",
-                   str(self.log)], timeout=90)
+        if detach:
+            # The server outlives this process (ctest's setup step): pg_ctl daemonizes it.
+            self._run([str(BIN / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data),
+                       "-l", str(self.log)], timeout=90)
+        else:
+            # Our own child, so that we reap it when it stops (no zombie left to an init that
+            # may not reap); runuser waits for it the same way.
+            with open(self.log, "ab") as log:
+                self.proc = subprocess.Popen(self._as_owner([str(BIN / "postgres"), "-D",
+                                                              str(self.data)]),
+                                             stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
+            self._wait_ready()
         self.running = True
+
+    def _wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:  # bounded in time; each probe is quick
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.proc.returncode}\n{self.log_tail()}")
+            probe = subprocess.run([str(BIN / "pg_isready"), "-q", "-h", str(self.socket_dir),
+                                    "-p", str(self.port)], timeout=10)
+            if probe.returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"postgres not ready after {seconds} s\n{self.log_tail()}")
 
     def stop(self) -> None:
         """pg_ctl signals the postmaster whose PID is in DATA/postmaster.pid (fast: sessions are
@@ -131,6 +156,8 @@ class PostgresInstance:
                            str(self.data)], timeout=90)
             finally:
                 self.running = False
+                if self.proc is not None:
+                    self.proc.wait(timeout=30)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # --- URIs and databases ---------------------------------------------------------------------
@@ -188,7 +215,7 @@ def main(argv: list[str]) -> int:
         return SKIP_STATUS
     state_dir.mkdir(parents=True, exist_ok=True)
     inst = PostgresInstance()
-    inst.start()
+    inst.start(detach=True)
     state_file.write_text(json.dumps({"dir": str(inst.dir), "port": inst.port}))
     uri_file = state_dir / "admin_uri"
     uri_file.write_text(inst.admin_uri + "\n")
