@@ -43,15 +43,18 @@ std::string_view field_of(std::string_view code) {
 }
 
 Finding finding(std::string code, std::string message, std::string field,
-                std::optional<Record> record = std::nullopt) {
-  return Finding{std::move(code), std::move(message), std::move(field), std::move(record), {}};
+                std::optional<Record> record = std::nullopt,
+                std::optional<std::size_t> index = std::nullopt) {
+  return Finding{
+      std::move(code), std::move(message), std::move(field), std::move(record), index, {}};
 }
 
 // RFC 5321 §5.1: MX records of equal preference are tried in random order, so they share the
 // load; often meant, sometimes a typo for a backup's higher number. Said, never blocking.
 void equal_priorities(const std::vector<Record>& records, Findings& out) {
   std::map<std::pair<std::string, std::uint16_t>, const Record*> first;
-  for (const auto& r : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
     if (r.type != "MX" || !r.priority || r.value == ".") continue;
     auto [it, fresh] = first.emplace(std::pair{r.name, *r.priority}, &r);
     if (!fresh && it->second->value != r.value)
@@ -60,20 +63,20 @@ void equal_priorities(const std::vector<Record>& records, Findings& out) {
                   fmt::format("{} and {} both have priority {} at {}: senders pick between them at "
                               "random, sharing the load",
                               it->second->value, r.value, *r.priority, r.name),
-                  "priority", r));
+                  "priority", r, i));
   }
 }
 
 // RFC 1912 §2.2: a long MX TTL makes a change of mail servers slow to reach senders.
 void long_mx_ttls(const std::vector<Record>& records, Findings& out) {
-  for (const auto& r : records)
-    if (r.type == "MX" && r.ttl > checks::kLongMxTtl)
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (const Record& r = records[i]; r.type == "MX" && r.ttl > checks::kLongMxTtl)
       out.warnings.push_back(finding(
           "mx-ttl-long",
           fmt::format("the MX TTL is {} s ({:.1f} days): a change of mail servers takes that long "
                       "to reach every sender; a day or less is usual",
                       r.ttl, r.ttl / 86400.0),
-          "ttl", r));
+          "ttl", r, i));
 }
 
 }  // namespace
@@ -116,17 +119,23 @@ Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& re
   options.max_include_depth = 0;
   dns::zone::CollectingSink sink;
   dns::zone::parse_zone_text(text, "zone", options, sink);
-  auto record_at = [&](std::uint32_t line) -> std::optional<Record> {
+  auto index_at = [&](std::uint32_t line) -> std::optional<std::size_t> {
     if (line == 0 || line > records.size()) return std::nullopt;
-    return records[line - 1];
+    return line - 1;
+  };
+  auto record_at = [&](std::uint32_t line) -> std::optional<Record> {
+    if (auto i = index_at(line)) return records[*i];
+    return std::nullopt;
   };
   // Stored records were each parsed when they came in, so the zone parses; a record that does
   // not (stored by an older mxkit with a looser parser) is reported, not skipped.
   for (const auto& d : sink.diagnostics)
     if (d.severity == dns::zone::Severity::error)
-      out.errors.push_back(finding("bad-value", d.message, "value", record_at(d.line)));
+      out.errors.push_back(
+          finding("bad-value", d.message, "value", record_at(d.line), index_at(d.line)));
   for (auto& d : dns::zonecheck::check_zone(sink.records, zone.wire(), true, "zone")) {
-    auto f = finding(d.code, d.message, std::string(field_of(d.code)), record_at(d.line));
+    auto f = finding(d.code, d.message, std::string(field_of(d.code)), record_at(d.line),
+                     index_at(d.line));
     (d.severity == dns::zone::Severity::error ? out.errors : out.warnings).push_back(std::move(f));
   }
   long_mx_ttls(records, out);

@@ -23,7 +23,8 @@ struct Finding {
   // The record it is about, when it is about one: its id (0 for a record not saved yet) and the
   // index of the change that brought it, when a change did (for the UI to place the message).
   std::optional<Record> record;
-  std::optional<std::size_t> change;
+  std::optional<std::size_t> index;   // the record's position in the checked list
+  std::optional<std::size_t> change;  // set by the API
 };
 
 // errors block a save; warnings block it until the request says "accept_warnings"; notices
