@@ -15,6 +15,7 @@
 #include "auth/server.hpp"
 #include "cli/serve_check.hpp"
 #include "cli/serve_config.hpp"
+#include "cli/serve_console.hpp"
 #include "cli/serve_mail.hpp"
 
 namespace mxkit::cli {
@@ -37,6 +38,8 @@ struct ServeOptions {
   std::uint16_t max_udp_payload = 1232;
   MailOptions mail;
   bool mail_given = false;  // any SMTP option on the command line
+  ConsoleOptions console;
+  bool console_given = false;  // any console option on the command line
   bool check_config = false;  // --check-config: load and print, do not serve
   bool keep_going = false;    // --keep-going: serve the zones that load
   std::size_t tcp_per_client = 0;  // --tcp-per-client; 0: the default share
@@ -46,7 +49,18 @@ struct ServeOptions {
 // Runs the roles given until SIGINT or SIGTERM (or, with `check_only`, checks them and returns). With DNS, its server takes the signals (and
 // SIGHUP reloads the zones); the mail role alone waits for them here.
 int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns,
-          std::optional<MailOptions> mail, bool check_only) {
+          std::optional<MailOptions> mail, std::optional<ConsoleOptions> console,
+          bool check_only) {
+  if (console) {
+    // Checked before anything starts: a bad console option is a usage error (2).
+    auto summary = check_console_options(*console);
+    if (!summary) {
+      std::fprintf(stderr, "mxkit serve: %s\n", summary.error().message.c_str());
+      return 2;
+    }
+    if (check_only) std::fputs(summary->c_str(), stdout);
+    if (check_only && !dns && !mail) return 0;
+  }
   if (check_only)
     return check_serve_config(dns ? &dns->first : nullptr, dns ? &dns->second : nullptr,
                               mail ? &*mail : nullptr);
@@ -66,6 +80,14 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
       return 1;
     }
   }
+  std::unique_ptr<ConsoleService> console_service;
+  if (console) {
+    console_service = std::make_unique<ConsoleService>(std::move(*console));
+    if (auto started = console_service->start(); !started) {
+      std::fprintf(stderr, "mxkit serve: %s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
   if (dns_server) {
     dns_server->run();
   } else {
@@ -76,6 +98,7 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
     });
     control.run();
   }
+  if (console_service) console_service->stop();
   if (mail_service) mail_service->stop();
   return 0;
 }
@@ -141,6 +164,10 @@ int run_serve(const ServeOptions& o) {
       std::fprintf(stderr, "mxkit serve: give either --config or the SMTP options, not both\n");
       return 2;
     }
+    if (o.console_given) {
+      std::fprintf(stderr, "mxkit serve: give either --config or the console options, not both\n");
+      return 2;
+    }
     auto config = load_serve_config(o.config);
     if (!config) {
       std::fprintf(stderr, "mxkit serve: %s\n", config.error().message.c_str());
@@ -148,8 +175,11 @@ int run_serve(const ServeOptions& o) {
     }
     std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSource>>> dns;
     if (config->has_dns) dns.emplace(std::move(config->dns), std::move(config->zones));
-    return serve(std::move(dns), std::move(config->mail), o.check_config);
+    return serve(std::move(dns), std::move(config->mail), std::move(config->console),
+                 o.check_config);
   }
+  std::optional<ConsoleOptions> console;
+  if (o.console_given) console = o.console;
   std::optional<MailOptions> mail;
   if (o.mail_given) {
     // Checked before anything starts, so a typo never leaves a half-started server: a bad
@@ -159,14 +189,15 @@ int run_serve(const ServeOptions& o) {
       return 2;
     }
     mail = o.mail;
-    if (o.listen.empty() && o.zones.empty() && o.secondaries.empty())
-      return serve(std::nullopt, std::move(mail), o.check_config);
   }
+  if ((mail || console) && o.listen.empty() && o.zones.empty() && o.secondaries.empty())
+    return serve(std::nullopt, std::move(mail), std::move(console), o.check_config);
   if (o.listen.empty() || (o.zones.empty() && o.secondaries.empty())) {
     std::fprintf(
         stderr,
         "mxkit serve: needs --config FILE, or --dns-listen ADDRESS:PORT and --zone ORIGIN=FILE"
-        " or --secondary ORIGIN=ADDRESS:PORT, or --smtp-listen ADDRESS:PORT and --spool DIR\n");
+        " or --secondary ORIGIN=ADDRESS:PORT, or --smtp-listen ADDRESS:PORT and --spool DIR, or"
+        " --console-listen ADDRESS:PORT with --console-data DIR and --api-key-file FILE\n");
     return 2;
   }
   auth::ServerOptions options;
@@ -266,7 +297,7 @@ int run_serve(const ServeOptions& o) {
   options.tcp_per_client = o.tcp_per_client;
   if (o.zone_checks == "warn") options.zone_checks = auth::ZoneChecks::warn;
   return serve(std::make_pair(std::move(options), std::move(zones)), std::move(mail),
-               o.check_config);
+               std::move(console), o.check_config);
 }
 
 }  // namespace
@@ -326,6 +357,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "(the default, as BIND and NSD) or warn (log it and serve the zone)")
       ->check(CLI::IsMember({"refuse", "warn"}));
   add_mail_options(*serve, o->mail);
+  add_console_options(*serve, o->console);
   serve->add_flag("--check-config", o->check_config,
                   "Read the options or --config, every zone and the SMTP settings, print what would "
                   "be served, and exit: 0 when all is well, 1 otherwise");
@@ -335,6 +367,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
           "--relay-from", "--alias", "--tls-cert", "--tls-key", "--max-message-size",
           "--max-recipients", "--max-connections", "--smtp-timeout", "--no-sender-check"})
       o->mail_given |= serve->count(name) > 0;
+    o->console_given = console_options_given(*serve);
     exit_code = run_serve(*o);
     // With --check-config any error means "not good": 1, as nsd-checkconf and postfix check exit.
     if (o->check_config && exit_code != 0) exit_code = 1;

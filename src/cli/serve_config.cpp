@@ -83,7 +83,7 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
                                   source.begin.column, e.description()));
   }
   ServeConfig config;
-  if (auto r = only_known_keys(file, root, "top level", {"dns", "smtp"}); !r)
+  if (auto r = only_known_keys(file, root, "top level", {"dns", "smtp", "console"}); !r)
     return tl::unexpected(r.error());
   if (const toml::node* smtp = root.get("smtp")) {
     if (!smtp->as_table())
@@ -92,11 +92,18 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
     if (!mail) return tl::unexpected(mail.error());
     config.mail = std::move(*mail);
   }
+  if (const toml::node* console = root.get("console")) {
+    if (!console->as_table())
+      return core::fail(fmt::format("{}: console must be a [console] section", where(file, *console)));
+    auto options = read_console_section(file, *console->as_table());
+    if (!options) return tl::unexpected(options.error());
+    config.console = std::move(*options);
+  }
   const toml::table* dns = root["dns"].as_table();
-  if (!dns && config.mail) return config;
+  if (!dns && (config.mail || config.console)) return config;
   if (!dns)
-    return core::fail(
-        fmt::format("{}: no [dns] or [smtp] section: nothing to serve", file.string()));
+    return core::fail(fmt::format("{}: no [dns], [smtp] or [console] section: nothing to serve",
+                                  file.string()));
   config.has_dns = true;
   if (auto r = only_known_keys(
           file, *dns, "dns",

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "auth/server.hpp"
+#include "cli/serve_console.hpp"
 #include "cli/serve_mail.hpp"
 #include "core/result.hpp"
 
@@ -18,6 +19,7 @@ struct ServeConfig {
   auth::ServerOptions dns;
   std::vector<auth::ZoneSource> zones;
   std::optional<MailOptions> mail;  // a [smtp] section
+  std::optional<ConsoleOptions> console;  // a [console] section
 };
 
 // Reads and checks the whole file; an error names FILE:LINE:COL and the key. Zone file paths
