@@ -104,12 +104,14 @@ ApiResponse Api::list_records(const ApiRequest& request, const std::string& zone
   // name: a part of the owner name (case-insensitive; "@" is the apex); type: the exact type.
   std::string name_filter, type_filter;
   if (auto it = request.query.find("name"); it != request.query.end())
-    name_filter = it->second == "@" ? zone : lower(it->second);
+    name_filter = lower(it->second);
   if (auto it = request.query.find("type"); it != request.query.end())
     type_filter = lower(it->second);
   std::vector<const Record*> matching;
   for (const auto& r : *records) {
-    if (!name_filter.empty() && r.name.find(name_filter) == std::string::npos) continue;
+    if (name_filter == "@" ? r.name != zone
+                           : !name_filter.empty() && r.name.find(name_filter) == std::string::npos)
+      continue;
     if (!type_filter.empty() && lower(r.type) != type_filter) continue;
     matching.push_back(&r);
   }
