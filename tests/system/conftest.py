@@ -52,3 +52,27 @@ def make_internet(mxkit, tmp_path):
     yield make
     for net in made:
         net.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One private PostgreSQL server for the session (postgres_instance.py: initdb + pg_ctl on a
+    free loopback port, as user postgres when run as root), stopped by its data directory's PID
+    at the end. Tests take a fresh database each with `postgres_database`. Skips only when the
+    PostgreSQL binaries are absent (scripts/bootstrap installs them)."""
+    import postgres_instance
+
+    if not postgres_instance.available():
+        pytest.skip(f"PostgreSQL binaries not found in {postgres_instance.BIN}")
+    server = postgres_instance.PostgresInstance()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_server) -> str:
+    """A URI for `--console-db`: a fresh database owned by a fresh login role (no superuser)."""
+    return postgres_server.new_database()

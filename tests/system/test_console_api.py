@@ -2,8 +2,9 @@
 --console-listen` on a free loopback port, every endpoint, every validation rule, the key, bad
 bodies, 50 concurrent writers on one zone, and a restart that keeps everything.
 
-The server fixture is parametrised by store ("sqlite" now; the PostgreSQL back end adds its own
-entry to STORES with the start-up it needs)."""
+The server fixture is parametrised by store: SQLite in a folder, and PostgreSQL (`--console-db`)
+on a private server the session starts (conftest.py's postgres_server), a fresh database per
+test."""
 from __future__ import annotations
 
 import http.client
@@ -19,14 +20,16 @@ import pytest
 from processes import stop
 
 KEY = "test-key-0123456789"
-STORES = ["sqlite"]
+STORES = ["sqlite", "postgresql"]
 
 
 class Console:
     """One `mxkit serve` console process; restart() starts it again on the same store."""
 
-    def __init__(self, mxkit: Path, workdir: Path, store: str, extra: list[str] | None = None):
+    def __init__(self, mxkit: Path, workdir: Path, store: str, extra: list[str] | None = None,
+                 db_uri: str = ""):
         self.mxkit, self.workdir, self.store = mxkit, workdir, store
+        self.db_uri = db_uri  # the postgresql:// URI of the test's database
         self.extra = extra or []
         self.keys = workdir / "keys"
         self.keys.write_text(f"# the console's keys\n{KEY}\n\nsecond-key\n")
@@ -37,6 +40,8 @@ class Console:
     def store_args(self) -> list[str]:
         if self.store == "sqlite":
             return ["--console-data", str(self.workdir / "data")]
+        if self.store == "postgresql":
+            return ["--console-db", self.db_uri]
         raise AssertionError(f"unknown store {self.store}")
 
     def start(self) -> None:
@@ -90,7 +95,8 @@ mx2 IN A 192.0.2.26
 
 @pytest.fixture(params=STORES)
 def console(request, mxkit, tmp_path):
-    c = Console(mxkit, tmp_path, request.param)
+    db_uri = request.getfixturevalue("postgres_database") if request.param == "postgresql" else ""
+    c = Console(mxkit, tmp_path, request.param, db_uri=db_uri)
     c.start()
     yield c
     c.stop()

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "console/store.hpp"
@@ -20,5 +21,8 @@ struct StoreFactory {
   // Removes what open() made (after the store is closed); may be empty.
   std::function<void()> cleanup;
 };
+
+// gtest prints a parameter in a test's name and ctest's listing: the back end's name, not bytes.
+inline void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
 
 }  // namespace mxkit::console::testing
