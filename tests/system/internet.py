@@ -7,7 +7,9 @@ pointed at it with --root-hints HINTS --dns-port PORT.
 
 Each address runs one authoritative server process serving every zone placed on it, either
 `mxkit serve` or NSD (one `nsd` a process, unprivileged, as test_nsd_differential.py runs it),
-so the same scenarios check our resolver against a server we did not write. An address can also
+so the same scenarios check our resolver against a server we did not write. `backends` overrides
+the backend of single addresses, for a mixed internet in which a domain's name servers are
+different implementations (they must agree on every answer). An address can also
 be "down": listed in NS records and glue with nothing listening (queries are refused at once),
 or "silent": a socket that takes queries and never answers (queries time out).
 
@@ -97,11 +99,14 @@ def free_port(addresses: list[str], attempts: int = 50) -> int:
 
 
 class Internet:
-    def __init__(self, mxkit: Path, workdir: Path, backend: str = "mxkit"):
-        if backend not in BACKENDS:
-            raise ValueError(f"backend {backend!r}: expected one of {BACKENDS}")
-        if backend == "nsd" and shutil.which("nsd") is None:
-            raise RuntimeError("nsd not found: install it (scripts/bootstrap does)")
+    def __init__(self, mxkit: Path, workdir: Path, backend: str = "mxkit",
+                 backends: dict[str, str] | None = None):
+        self.backends = dict(backends or {})  # address → backend, where not `backend`
+        for b in (backend, *self.backends.values()):
+            if b not in BACKENDS:
+                raise ValueError(f"backend {b!r}: expected one of {BACKENDS}")
+            if b == "nsd" and shutil.which("nsd") is None:
+                raise RuntimeError("nsd not found: install it (scripts/bootstrap does)")
         self.mxkit = mxkit
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -215,7 +220,7 @@ class Internet:
         server.workdir = self.workdir / f"server-{server.address}"
         server.workdir.mkdir(exist_ok=True)
         log = open(server.workdir / "stderr.log", "w")
-        if self.backend == "mxkit":
+        if self.backend_of(server.address) == "mxkit":
             # The test internet models the broken data found in the wild (an MX at a CNAME, a
             # null MX beside others, ...), which a real primary refuses: serve it with warnings.
             command = [str(self.mxkit), "serve", "--dns-listen", f"{server.address}:{self.port}",
@@ -227,6 +232,9 @@ class Internet:
         server.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
         log.close()
 
+    def backend_of(self, address: str) -> str:
+        return self.backends.get(address, self.backend)
+
     def _nsd_conf(self, server: ServerProcess) -> Path:
         return write_nsd_conf(server.workdir, server.address, self.port,
                               [(origin, path, "") for origin, path in server.zones.items()])
@@ -237,7 +245,7 @@ class Internet:
         while waiting:
             for address, server in list(waiting.items()):
                 if server.proc.poll() is not None:
-                    raise RuntimeError(f"{self.backend} server on {address} exited with {server.proc.returncode}: "
+                    raise RuntimeError(f"{self.backend_of(address)} server on {address} exited with {server.proc.returncode}: "
                                        f"see {server.workdir}")
                 origin = next(iter(server.zones))
                 try:
@@ -246,7 +254,7 @@ class Internet:
                 except (dns.exception.Timeout, OSError):
                     pass
             if waiting and time.monotonic() > deadline:
-                raise RuntimeError(f"{self.backend} servers on {sorted(waiting)} did not answer within {deadline_s} s")
+                raise RuntimeError(f"servers on {sorted(waiting)} did not answer within {deadline_s} s")
             if waiting:
                 time.sleep(0.02)
 

@@ -1,17 +1,18 @@
 """`mxkit check DOMAIN` on the loopback test internet (internet.py): one world of domains, each
-built so that some findings fire, checked against mxkit's DNS servers, `mxkit serve` mail
-servers with and without STARTTLS, scripted SMTP servers (mail_world.Scripted) and aiosmtpd.
+built so that some findings fire (check_world.py), checked against mxkit's DNS servers, NSD,
+and both mixed (a domain's two name servers being one of each), `mxkit serve` mail servers with
+and without STARTTLS, scripted SMTP servers (mail_world.Scripted) and aiosmtpd.
 
-The world is built once for the module (about a second); each test runs `mxkit check` on one
-domain and looks at the codes in its JSON. The healthy domain good.test has two MX on two
-networks, two name servers, TLS with certificates naming the MX hosts, a matching TLSA record,
-TLS-RPT and MTA-STS records: only mx-address-not-public (loopback) and ptr-missing (no reverse
-zone on this internet) may warn.
+The world is built once for the module (about a second, NSD's worlds on first use); each test
+runs `mxkit check` on one domain and looks at the codes in its JSON. The healthy domain
+good.test has two MX on two networks, two name servers, TLS with certificates naming the MX
+hosts, a matching TLSA record, TLS-RPT and MTA-STS records: only mx-address-not-public
+(loopback) and ptr-missing (no reverse zone on this internet) may warn, whichever server
+software answers.
 """
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,260 +20,8 @@ from pathlib import Path
 import pytest
 
 import processes
-from https_policy import PolicyServer, PolicyCa
-from internet import Internet
-from mail_world import Scripted, wait_port
-
-GOOD = """\
-@ MX 10 mx1
-@ MX 20 mx2
-mx1 A 127.0.1.1
-mx2 A 127.0.2.1
-@ TXT "v=spf1 mx -all"
-_dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@good.test"
-_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@good.test"
-_mta-sts TXT "v=STSv1; id=20261205"
-"""
-
-# RFC 8461 §3.2 policies: good.test's covers both its MX; the others are broken one way each.
-GOOD_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmx: *.good.test\r\nmax_age: 604800\r\n"
-STS_DOMAINS = {
-    # domain: (status, content type, body, certificate for another name, extra headers)
-    "stsmode.test": (200, "text/plain", "version: STSv1\nmode: strict\nmx: mx1.good.test\nmax_age: 86400\n", None, None),
-    "stsage.test": (200, "text/plain", "version: STSv1\nmode: testing\nmx: mx1.good.test\nmax_age: 99999999999\n",
-                    None, None),
-    "stsmx.test": (200, "text/plain; charset=utf-8", "version: STSv1\nmode: enforce\nmx: mx1.good.test\nmax_age: 604800\n",
-                   None, None),
-    "sts404.test": (None, "", "", None, None),
-    "stscert.test": (200, "text/plain", GOOD_POLICY, "mta-sts.wrong.test", None),
-    "stsredirect.test": (301, "text/html", "", None, {"Location": "https://elsewhere.test/"}),
-    "stshtml.test": (200, "text/html", "<html></html>", None, None),
-}
-POLICY_ADDRESS = "127.0.4.1"
-
-# Everything listening for SMTP in this world, on one port.
-SMTP_ADDRESSES = ["127.0.1.1", "127.0.2.1", "127.0.3.2", "127.0.3.3", "127.0.3.4", "127.0.3.5",
-                  "127.0.3.6"]
-
-
-class CheckInternet(Internet):
-    """An Internet whose zone on one server can differ from the others (stale secondaries,
-    glue that disagrees with the zone) or be missing (lame delegations)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.edits: dict[tuple[str, str], object] = {}  # (address, origin) → text → text, or None: not served
-
-    def _place(self, address, origin, path, text):
-        key = (address, origin)
-        if key in self.edits:
-            edit = self.edits[key]
-            if edit is None:
-                return
-            text = edit(text)
-            path = path.with_name(f"{path.name}.{address}")
-        super()._place(address, origin, path, text)
-
-
-def free_tcp_port(addresses: list[str]) -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        held = []
-        try:
-            for address in addresses:
-                s = socket.socket()
-                held.append(s)
-                s.bind((address, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no free TCP port")
-
-
-def make_cert(directory: Path, name: str, days: int = 30) -> tuple[Path, Path, str]:
-    """A self-signed EC certificate for `name`; returns cert, key and its SPKI SHA-256 (hex)."""
-    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", str(days), "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    public = subprocess.run(["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"], check=True,
-                            capture_output=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=public, check=True,
-                         capture_output=True).stdout
-    import hashlib
-    return cert, key, hashlib.sha256(der).hexdigest()
-
-
-def dkim_keys(directory: Path) -> tuple[str, str]:
-    """The p= of an Ed25519 key (RFC 8463: the raw 32 octets) and of a 1024-bit RSA key (its
-    SubjectPublicKeyInfo), in Base64."""
-    import base64
-    out = []
-    for algorithm, options in (("ed25519", []), ("rsa", ["-pkeyopt", "rsa_keygen_bits:1024"])):
-        key = directory / f"dkim-{algorithm}.key"
-        subprocess.run(["openssl", "genpkey", "-algorithm", algorithm, *options, "-out", str(key)], check=True,
-                       capture_output=True)
-        der = subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-outform", "DER"], check=True,
-                             capture_output=True).stdout
-        out.append(base64.b64encode(der[-32:] if algorithm == "ed25519" else der).decode())
-    return out[0], out[1]
-
-
-class World:
-    def __init__(self, mxkit: Path, root: Path):
-        self.mxkit, self.root = mxkit, root
-        self.smtp_port = free_tcp_port(SMTP_ADDRESSES)
-        self.procs: list[subprocess.Popen] = []
-        self.scripted: list[Scripted] = []
-        self.aiosmtpd = None
-        self.https_port = free_tcp_port([POLICY_ADDRESS])
-        self.policies = PolicyServer(POLICY_ADDRESS, self.https_port, PolicyCa(root / "ca"))
-        self.policies.add("mta-sts.good.test", 200, "text/plain", GOOD_POLICY)
-        certs = root / "certs"
-        certs.mkdir(parents=True)
-        self.cert1 = make_cert(certs, "mx1.good.test")
-        self.cert2 = make_cert(certs, "mx2.good.test")
-        self.wrong = make_cert(certs, "wrong.name.test")
-        ed25519, weak = dkim_keys(certs)
-        net = self.net = CheckInternet(mxkit, root / "internet")
-        net.add_domain("good.test", GOOD + f"_{self.smtp_port}._tcp.mx1 TLSA 3 1 1 {self.cert1[2]}\n"
-                       f"default._domainkey TXT \"v=DKIM1; k=ed25519; p={ed25519}\"\n"
-                       f"weak._domainkey TXT \"v=DKIM1; k=rsa; p={weak}\"\n"
-                       f"mta-sts A {POLICY_ADDRESS}\n"
-                       "old._domainkey TXT \"v=DKIM1; k=rsa; p=\"\n"
-                       "bad._domainkey TXT \"v=DKIM1; k=rsa; p=!!notbase64\"\n",
-                       servers=["127.0.0.4", "127.0.0.5"])
-        # SPF and DMARC faults (mailauth_checks); their MX is good.test's mx1.
-        lim = " ".join(f"a:h{i}.spflimit.test" for i in range(11))
-        hosts = "".join(f"h{i} A 192.0.2.{i + 10}\n" for i in range(11))
-        for name, records in [
-            ("spfmulti", '@ TXT "v=spf1 mx -all"\n@ TXT "v=spf1 -all"\n'),
-            ("spfsyntax", '@ TXT "v=spf1 ip4:192.0.2.1/33 -all"\n'),
-            ("spflimit", f'@ TXT "v=spf1 {lim} -all"\n{hosts}'),
-            ("spfvoid", '@ TXT "v=spf1 a:n1.spfvoid.test a:n2.spfvoid.test a:n3.spfvoid.test -all"\n'),
-            ("spfall", '@ TXT "v=spf1 ptr +all"\n'),
-            ("spfmx", '@ TXT "v=spf1 ip4:192.0.2.1 -all"\n'),
-            ("dmarcsyntax", '_dmarc TXT "v=DMARC1; p=bogus"\n'),
-            ("dmarcmulti", '_dmarc TXT "v=DMARC1; p=reject"\n_dmarc TXT "v=DMARC1; p=none"\n'),
-            ("dmarcnone", '_dmarc TXT "v=DMARC1; p=none; rua=mailto:reports@other.test"\n'),
-        ]:
-            net.add_domain(f"{name}.test", f"@ MX 10 mx1.good.test.\n{records}", servers=["127.0.0.4", "127.0.0.5"])
-        # MX faults (mx_checks): one exchange, aliases, literals, missing addresses, duplicates.
-        net.add_domain("single.test", "@ MX 10 mx\nmx A 127.0.1.1\n")
-        net.add_domain("alias.test", "@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n"
-                       "@ MX 20 127.0.1.5.\n@ MX 30 nohost\n@ MX 40 mx\n@ MX 50 mx\n",
-                       servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("nomx.test", "@ A 127.0.1.9\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("empty.test", "@ TXT \"nothing\"\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("nomail.test", "@ MX 0 .\n@ TXT \"v=spf1 -all\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n"
-                       "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:a@b.test\"\n",
-                       servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("nullmix.test", "@ MX 0 .\n@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("nullpref.test", "@ MX 10 .\n", servers=["127.0.0.4", "127.0.0.5"])
-        # Name-server faults (ns_checks).
-        net.add_domain("stale.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.edits[("127.0.0.5", "stale.test.")] = lambda t: t.replace(" 1 7200 ", " 4294967295 7200 ").replace(
-            "@ MX 10 mx", "@ MX 20 mx")
-        net.add_domain("glue.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.edits[("127.0.0.4", "glue.test.")] = lambda t: t.replace("ns2.glue.test. A 127.0.0.5", "ns2.glue.test. A 127.0.0.6")
-        net.edits[("127.0.0.5", "glue.test.")] = lambda t: t.replace("ns2.glue.test. A 127.0.0.5", "ns2.glue.test. A 127.0.0.6")
-        net.add_domain("nsset.test", "@ NS ns3.nsset.test.\nns3 A 127.0.0.4\n@ MX 10 mx\nmx A 127.0.1.1\n",
-                       servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("lame.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.6"])
-        net.edits[("127.0.0.6", "lame.test.")] = None
-        net.add_domain("other.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.6"])
-        net.add_domain("down.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.7"])
-        net.server_down("127.0.0.7")
-        net.add_domain("dead.test", "@ MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.8"])
-        net.server_down("127.0.0.8")
-        net.add_domain("longttl.test", "@ 172800 MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
-        # Mail-server faults (smtp_checks): nothing listening, no STARTTLS (mxkit and aiosmtpd),
-        # a certificate for another name, a scripted open relay with a foreign banner, a server
-        # refusing postmaster.
-        for name, address in [("unreach", "127.0.3.1"), ("plain", "127.0.3.2"), ("badcert", "127.0.3.3"),
-                              ("relay", "127.0.3.4"), ("nopm", "127.0.3.5"), ("aio", "127.0.3.6")]:
-            net.add_domain(f"{name}.test", f"@ MX 10 mx\nmx A {address}\n", servers=["127.0.0.4", "127.0.0.5"])
-        # DANE, MTA-STS, blacklists.
-        net.add_domain("tlsabad.test", "@ MX 10 mx\nmx A 127.0.1.1\n"
-                       f"_{self.smtp_port}._tcp.mx TLSA 3 1 1 {'00' * 32}\n", servers=["127.0.0.4", "127.0.0.5"])
-        net.add_domain("sts.test", "@ MX 0 .\n_mta-sts TXT \"v=STSv1; id=not-valid!\"\n",
-                       servers=["127.0.0.4", "127.0.0.5"])
-        for domain, (status, content_type, body, other, headers) in STS_DOMAINS.items():
-            mx = "@ MX 10 mx1.good.test.\n@ MX 20 mx\nmx A 127.0.1.1\n" if domain == "stsmx.test" else \
-                "@ MX 10 mx1.good.test.\n"
-            net.add_domain(domain, f"{mx}_mta-sts TXT \"v=STSv1; id=1\"\nmta-sts A {POLICY_ADDRESS}\n",
-                           servers=["127.0.0.4", "127.0.0.5"])
-            self.policies.add(f"mta-sts.{domain}", status, content_type, body, other, headers)
-        net.add_domain("bl.test", "1.1.0.127 A 127.0.0.2\n1.1.0.127 TXT \"listed for testing\"\n")
-        net.add_domain("clean.test", "")
-
-    def start(self) -> "World":
-        self.net.start()
-        try:
-            self.policies.start()
-            self._start_mail()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _mxkit_smtp(self, address: str, hostname: str, local: str, tls=None) -> None:
-        work = self.root / f"mta-{address}"
-        work.mkdir()
-        log = work / "server.log"
-        command = [str(self.mxkit), "serve", "--smtp-listen", f"{address}:{self.smtp_port}", "--hostname", hostname,
-                   "--spool", str(work / "spool"), "--local-domain", local, "--mailbox", f"*@{local}",
-                   "--maildir-root", str(work / "mail"), "--no-sender-check",
-                   # Relays for no one: the open-relay probe comes from loopback, mxkit's default.
-                   "--relay-from", "192.0.2.1/32"]
-        if tls:
-            command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
-        with open(log, "w") as out:
-            proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
-        self.procs.append(proc)
-        wait_port(address, self.smtp_port, proc, log)
-
-    def _start_mail(self) -> None:
-        self._mxkit_smtp("127.0.1.1", "mx1.good.test", "good.test", self.cert1)
-        self._mxkit_smtp("127.0.2.1", "mx2.good.test", "good.test", self.cert2)
-        self._mxkit_smtp("127.0.3.2", "mx.plain.test", "plain.test")
-        self._mxkit_smtp("127.0.3.3", "mx.badcert.test", "badcert.test", self.wrong)
-        self.scripted.append(Scripted("127.0.3.4", self.smtp_port, greeting="220 relay.example.com ESMTP"))
-        self.scripted.append(Scripted("127.0.3.5", self.smtp_port, greeting="220 mx.nopm.test ESMTP",
-                                      rcpt=["550 5.1.1 no such user"] * 4))
-        from aiosmtpd.controller import Controller
-        from aiosmtpd.handlers import Sink
-        self.aiosmtpd = Controller(Sink(), hostname="127.0.3.6", port=self.smtp_port, server_hostname="mx.aio.test")
-        self.aiosmtpd.start()
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            processes.stop(proc)
-        for s in self.scripted:
-            s.stop()
-        if self.aiosmtpd is not None:
-            self.aiosmtpd.stop()
-        self.policies.stop()
-        self.net.stop()
-
-    def check(self, domain: str, *extra: str, timeout: float = 20) -> tuple[int, dict, float]:
-        command = [str(self.mxkit), "check", domain, "--json", *self.net.resolver_args(),
-                   "--smtp-port", str(self.smtp_port), "--timeout", "500",
-                   "--https-port", str(self.https_port), *extra]
-        if "--https-ca" not in extra:
-            command += ["--https-ca", str(self.policies.ca.cert)]
-        if "--dnsbl" not in extra:
-            command.append("--no-dnsbl")
-        start = time.monotonic()
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        elapsed = time.monotonic() - start
-        assert result.returncode in (0, 1, 2), result.stderr
-        return result.returncode, json.loads(result.stdout), elapsed
+from check_world import DNS_WORLDS, POLICY_ADDRESS, World, start_dns
+from https_policy import PolicyCa
 
 
 @pytest.fixture(scope="module")
@@ -282,12 +31,35 @@ def world(mxkit, tmp_path_factory):
     w.stop()
 
 
+@pytest.fixture(scope="module", params=list(DNS_WORLDS))
+def dns_world(request, world):
+    """The world through each DNS world in turn: mxkit, NSD, mixed, each checked to be what it
+    says: NSD names itself in version.server (CH TXT), mxkit does not."""
+    view = world.on(request.param)
+    for address in ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"):
+        assert ("NSD" in server_software(view.net, address)) == (view.net.backend_of(address) == "nsd"), address
+    return view
+
+
+def server_software(net, address: str) -> str:
+    import dns.exception
+    import dns.message
+    import dns.query
+    query = dns.message.make_query("version.server.", "TXT", "CH")
+    try:
+        reply = dns.query.udp(query, address, port=net.port, timeout=2)
+    except dns.exception.DNSException:
+        return ""
+    return " ".join(str(rr) for rrset in reply.answer for rr in rrset)
+
+
+
 def codes(report: dict, severities=("error", "warning", "notice", "info")) -> set[str]:
     return {f["code"] for f in report["findings"] if f["severity"] in severities}
 
 
-def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
-    status, report, elapsed = world.check("good.test", "--dnsbl", "clean.test")
+def test_healthy_domain_has_only_loopback_and_ptr_warnings(dns_world):
+    status, report, elapsed = dns_world.check("good.test", "--dnsbl", "clean.test")
     bad = codes(report, ("error", "warning"))
     assert bad <= {"mx-address-not-public", "ptr-missing", "ptr-mismatch"}, report["findings"]
     assert "mx-address-not-public" in bad
@@ -358,8 +130,8 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(world):
     ("sub.dead.test", {"ns-lookup-failed"}),
     ("dmarcnone.test", {"dmarc-policy-none", "dmarc-report-uri-unauthorized"}),
 ])
-def test_code_fires(world, domain, expected):
-    status, report, _ = world.check(domain)
+def test_code_fires(dns_world, domain, expected):
+    status, report, _ = dns_world.check(domain)
     assert expected <= codes(report), report["findings"]
     worst = {f["severity"] for f in report["findings"]}
     assert status == (2 if "error" in worst else 1 if "warning" in worst else 0)
@@ -402,15 +174,15 @@ def test_mta_sts_invalid_says_why(world, domain, severity, words):
     assert words in found[0][2], found
 
 
-def test_mta_sts_mx_not_covered(world):
-    _, report, _ = world.check("stsmx.test", "--no-smtp")
+def test_mta_sts_mx_not_covered(dns_world):
+    _, report, _ = dns_world.check("stsmx.test", "--no-smtp")
     found = [f for f in report["findings"] if f["code"].startswith("mta-sts")]
     assert [(f["code"], f["subject"], f["severity"]) for f in found] == [
         ("mta-sts-mx-mismatch", "mx.stsmx.test.", "error")], found
 
 
-def test_dkim_selectors(world):
-    _, report, _ = world.check("good.test", "--no-smtp", "--dkim-selector", "weak", "--dkim-selector", "old",
+def test_dkim_selectors(dns_world):
+    _, report, _ = dns_world.check("good.test", "--no-smtp", "--dkim-selector", "weak", "--dkim-selector", "old",
                                "--dkim-selector", "bad", "--dkim-selector", "nosuch")
     by_code = {}
     for f in report["findings"]:
@@ -423,21 +195,21 @@ def test_dkim_selectors(world):
     assert keys["default"]["key"]["type"] == "ed25519"
 
 
-def test_null_mx_domain_exits_zero(world):
-    status, report, _ = world.check("nomail.test")
+def test_null_mx_domain_exits_zero(dns_world):
+    status, report, _ = dns_world.check("nomail.test")
     assert status == 0, report["findings"]
     assert report["smtp"] == []
 
 
-def test_serial_mismatch_uses_rfc1982(world):
+def test_serial_mismatch_uses_rfc1982(dns_world):
     # 4294967295 is behind 1 in serial arithmetic (1 is 2 ahead after the wrap): ns2 lags.
-    _, report, _ = world.check("stale.test")
+    _, report, _ = dns_world.check("stale.test")
     lagging = [f for f in report["findings"] if f["code"] == "ns-serial-mismatch"]
     assert len(lagging) == 1 and "127.0.0.5" in lagging[0]["subject"], lagging
 
 
-def test_dnsbl_listed_quotes_the_reason(world):
-    _, report, _ = world.check("good.test", "--dnsbl", "bl.test")
+def test_dnsbl_listed_quotes_the_reason(dns_world):
+    _, report, _ = dns_world.check("good.test", "--dnsbl", "bl.test")
     listed = [f for f in report["findings"] if f["code"] == "dnsbl-listed"]
     assert len(listed) == 1 and "127.0.1.1" in listed[0]["subject"]
     assert "listed for testing" in listed[0]["message"]
@@ -480,33 +252,21 @@ def test_every_code_is_documented():
     assert set(catalogue) == documented
 
 
-def test_ptr_mismatch_and_forward_confirmed(mxkit, tmp_path):
-    """The test internet has no reverse zones: here one mxkit serve is authoritative for a
-    domain and its reverse zone, asked in stub mode (--resolver). 127.0.1.1's PTR names a host
-    with another address (ptr-mismatch); 127.0.1.2's names its MX, which resolves back."""
-    from internet import free_port
+@pytest.mark.parametrize("backend", ["mxkit", "nsd"])
+def test_ptr_mismatch_and_forward_confirmed(mxkit, tmp_path, backend):
+    """The test internet has no reverse zones: here one server (mxkit serve or NSD) is
+    authoritative for a domain and its reverse zone, asked in stub mode (--resolver). 127.0.1.1's
+    PTR names a host with another address (ptr-mismatch); 127.0.1.2's names its MX, which
+    resolves back."""
     address = "127.0.0.9"
-    port = free_port([address])
-    (tmp_path / "ptr.zone").write_text(
-        "$ORIGIN ptr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\nns A 127.0.0.9\n"
-        "@ MX 10 mx1\n@ MX 20 mx2\nmx1 A 127.0.1.1\nmx2 A 127.0.1.2\nelsewhere A 127.0.1.99\n")
-    (tmp_path / "rev.zone").write_text(
-        "$ORIGIN 1.0.127.in-addr.arpa.\n$TTL 300\n@ SOA ns.ptr.test. hostmaster.ptr.test. 1 7200 900 1209600 300\n"
-        "@ NS ns.ptr.test.\n1 PTR elsewhere.ptr.test.\n2 PTR mx2.ptr.test.\n")
-    log = open(tmp_path / "dns.log", "w")
-    proc = subprocess.Popen([str(mxkit), "serve", "--dns-listen", f"{address}:{port}", "--zone",
-                             f"ptr.test.={tmp_path / 'ptr.zone'}", "--zone",
-                             f"1.0.127.in-addr.arpa.={tmp_path / 'rev.zone'}"], stdout=subprocess.DEVNULL, stderr=log)
+    proc, port, log = start_dns(mxkit, tmp_path, address, {
+        "ptr.test.": "$ORIGIN ptr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\n"
+                     "ns A 127.0.0.9\n@ MX 10 mx1\n@ MX 20 mx2\nmx1 A 127.0.1.1\nmx2 A 127.0.1.2\n"
+                     "elsewhere A 127.0.1.99\n",
+        "1.0.127.in-addr.arpa.": "$ORIGIN 1.0.127.in-addr.arpa.\n$TTL 300\n"
+                                 "@ SOA ns.ptr.test. hostmaster.ptr.test. 1 7200 900 1209600 300\n"
+                                 "@ NS ns.ptr.test.\n1 PTR elsewhere.ptr.test.\n2 PTR mx2.ptr.test.\n"}, backend=backend)
     try:
-        import dns.message
-        import dns.query
-        end = time.monotonic() + 5
-        while True:
-            try:
-                dns.query.udp(dns.message.make_query("ptr.test.", "SOA"), address, port=port, timeout=0.1)
-                break
-            except Exception:
-                assert time.monotonic() < end and proc.poll() is None, "the DNS server did not start"
         done = subprocess.run([str(mxkit), "check", "ptr.test", "--json", "--no-smtp", "--no-dnsbl",
                                "--resolver", f"{address}:{port}", "--timeout", "300"],
                               capture_output=True, text=True, timeout=20)
@@ -558,33 +318,6 @@ def test_propagation_against_each_resolver(world, tmp_path):
         log.close()
 
 
-def start_dns(mxkit: Path, tmp_path: Path, address: str, zones: dict[str, str], *extra: str):
-    """One `mxkit serve` authoritative for `zones` (origin → text) on address:free port; waits
-    until it answers. Returns the process, its port and its log (close it after stopping)."""
-    from internet import free_port
-    import dns.message
-    import dns.query
-    port = free_port([address])
-    command = [str(mxkit), "serve", "--dns-listen", f"{address}:{port}", "--zone-checks", "warn", *extra]
-    for origin, text in zones.items():
-        path = tmp_path / f"{origin}zone"
-        path.write_text(text)
-        command += ["--zone", f"{origin}={path}"]
-    log = open(tmp_path / f"dns-{address}.log", "w")
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-    first = next(iter(zones))
-    end = time.monotonic() + 5
-    while True:
-        try:
-            dns.query.udp(dns.message.make_query(first, "SOA"), address, port=port, timeout=0.1)
-            return proc, port, log
-        except Exception:
-            if time.monotonic() > end or proc.poll() is not None:
-                processes.stop(proc)
-                log.close()
-                raise AssertionError("the DNS server did not start")
-
-
 def test_zone_content_from_axfr(mxkit, tmp_path):
     """Without --zone the zone is transferred (AXFR, RFC 5936) from its authoritative server,
     which allows 127.0.0.1, and the zone checks run on it: the MX at a CNAME is reported as
@@ -608,9 +341,9 @@ def test_zone_content_from_axfr(mxkit, tmp_path):
         log.close()
 
 
-def test_refused_axfr_is_info(world):
+def test_refused_axfr_is_info(dns_world):
     """The test internet's servers refuse transfers: zone-unavailable, info, naming the refusals."""
-    _, report, _ = world.check("good.test", "--no-smtp")
+    _, report, _ = dns_world.check("good.test", "--no-smtp")
     unavailable = [f for f in report["findings"] if f["code"] == "zone-unavailable"]
     assert len(unavailable) == 1 and unavailable[0]["severity"] == "info"
     assert "127.0.0.4" in unavailable[0]["message"] and "REFUSED" in unavailable[0]["message"], unavailable
