@@ -72,7 +72,8 @@ const std::vector<CodeInfo> kCatalogue = {
      "the next change."},
     // --- Zone content (the zone checks of `mxkit zone check`, docs/zone-checks.md)
     {"zone-unavailable", "zone", S::info, "RFC 5936 §6",
-     "Give --zone FILE, or allow AXFR from the checking host, to check the zone's content."},
+     "Give --zone FILE, or allow AXFR from the checking host (or give the key the server "
+     "requires with -y or -k), to check the zone's content."},
     // --- SPF (RFC 7208)
     {"spf-missing", "spf", S::warning, "RFC 7208 §3",
      "Publish one TXT record \"v=spf1 mx -all\" (or the hosts that send for the domain)."},

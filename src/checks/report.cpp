@@ -93,7 +93,8 @@ asio::awaitable<void> ns_area(resolver::Resolver* resolver, Report* report,
           std::find(addresses.begin(), addresses.end(), a.address) == addresses.end())
         addresses.push_back(a.address);
   if (!addresses.empty())
-    report->zone_transfer = co_await transfer_zone(zone, std::move(addresses), options->probe);
+    report->zone_transfer =
+        co_await transfer_zone(zone, std::move(addresses), options->probe, options->transfer_key);
 }
 
 asio::awaitable<void> txt_into(resolver::Resolver* resolver, TxtLookup* out, std::string name) {

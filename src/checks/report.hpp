@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "checks/smtp_checks.hpp"
 #include "checks/zone_transfer.hpp"
 #include "dns/name.hpp"
+#include "dns/tsig.hpp"
 #include "resolver/resolver.hpp"
 #include "routing/plan.hpp"
 #include "routing/planner.hpp"
@@ -34,8 +36,9 @@ struct CheckOptions {
   ProbeOptions probe;
   std::chrono::milliseconds smtp_timeout{5000};
   routing::RoutingOptions routing;
-  std::vector<std::string> resolvers;  // --resolver: compared for propagation
-  HttpsOptions https;                  // the MTA-STS policy fetch (--https-port, --https-ca)
+  std::vector<std::string> resolvers;        // --resolver: compared for propagation
+  HttpsOptions https;                        // the MTA-STS policy fetch (--https-port, --https-ca)
+  std::optional<dns::TsigKey> transfer_key;  // -y / -k: signs the AXFR of the zone (RFC 8945)
 };
 
 // The blacklists asked when --dnsbl is not given: widely used, free for low-volume queries.

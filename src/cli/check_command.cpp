@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/resolver_options.hpp"
+#include "cli/tsig_options.hpp"
 #include "cli/usage.hpp"
 
 namespace mxkit::cli {
@@ -30,6 +31,7 @@ struct CheckArgs {
   ResolverOptions resolver;
   std::uint16_t https_port = 443;
   std::string https_ca;
+  TsigKeyOptions tsig;
 };
 
 int fail(const std::string& message) {
@@ -60,6 +62,9 @@ int run_check(const CheckArgs& args) {
     options.dnsbl_zones = args.dnsbl.empty() ? checks::default_dnsbl_zones() : args.dnsbl;
   options.dkim_selectors = args.dkim_selectors;
   options.zone_file = args.zone;
+  auto key = tsig_key_from_options(args.tsig);
+  if (!key) return fail(key.error().message);
+  options.transfer_key = std::move(*key);
   options.resolvers = args.resolvers;
   options.probe.timeout = config->timeout;
   if (args.resolver.dns_port != 0) options.probe.dns_port = args.resolver.dns_port;
@@ -126,8 +131,9 @@ void add_check_command(CLI::App& app, int& exit_code) {
   check
       ->add_option("--zone", args->zone,
                    "The domain's zone file: check its content too (without it, an AXFR is "
-                   "tried from each authoritative server)")
+                   "tried from each authoritative server, signed with -y or -k when given)")
       ->type_name("FILE");
+  add_tsig_key_options(*check, args->tsig, "Sign the AXFR of the zone");
   check
       ->add_option("--https-port", args->https_port,
                    "Port of the MTA-STS policy host's HTTPS (default 443; for tests)")

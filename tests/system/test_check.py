@@ -318,27 +318,85 @@ def test_propagation_against_each_resolver(world, tmp_path):
         log.close()
 
 
-def test_zone_content_from_axfr(mxkit, tmp_path):
+AXFR_ADDRESS = "127.0.0.11"
+AXFR_ZONE = ("$ORIGIN axfr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\n"
+             f"ns A {AXFR_ADDRESS}\n@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n")
+TSIG_SECRET = "c2VjcmV0IHNoYXJlZCB3aXRoIHRoZSBjaGVjayBvbmx5IQ=="
+WRONG_SECRET = "d3Jvbmcgc2VjcmV0IG9mIHRoZSBjaGVjayBvbmx5IQ=="
+
+
+def check_axfr(mxkit: Path, port: int, *extra: str) -> tuple[int, dict]:
+    done = subprocess.run([str(mxkit), "check", "axfr.test", "--json", "--no-smtp", "--no-dnsbl",
+                           "--resolver", f"{AXFR_ADDRESS}:{port}", "--dns-port", str(port), "--timeout", "500",
+                           *extra], capture_output=True, text=True, timeout=20)
+    assert done.returncode in (0, 1, 2), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def axfr_found_the_alias(report: dict) -> bool:
+    """The zone checks ran on the transferred zone: the MX at a CNAME is reported as `mxkit check
+    --zone` reports it, with the transfer as its subject."""
+    assert report["zone_source"] == f"axfr {AXFR_ADDRESS}", report["findings"]
+    assert "zone-unavailable" not in codes(report)
+    zone_findings = [(f["code"], f["subject"]) for f in report["findings"] if f["area"] == "zone"]
+    return ("target-is-alias", f"AXFR from {AXFR_ADDRESS}") in zone_findings
+
+
+@pytest.mark.parametrize("backend", ["mxkit", "nsd"])
+def test_zone_content_from_axfr(mxkit, tmp_path, backend):
     """Without --zone the zone is transferred (AXFR, RFC 5936) from its authoritative server,
-    which allows 127.0.0.1, and the zone checks run on it: the MX at a CNAME is reported as
-    `mxkit check --zone` reports it, with the transfer as its subject."""
-    address = "127.0.0.11"
-    zone = ("$ORIGIN axfr.test.\n$TTL 300\n@ SOA ns hostmaster 1 7200 900 1209600 300\n@ NS ns\n"
-            f"ns A {address}\n@ MX 10 mail\nmail CNAME mx\nmx A 127.0.1.1\n")
-    proc, port, log = start_dns(mxkit, tmp_path, address, {"axfr.test.": zone}, "--allow-transfer", "127.0.0.1")
+    which allows 127.0.0.1, and the zone checks run on it."""
+    proc, port, log = start_dns(mxkit, tmp_path, AXFR_ADDRESS, {"axfr.test.": AXFR_ZONE},
+                                "--allow-transfer", "127.0.0.1", backend=backend,
+                                nsd_zone="provide-xfr: 127.0.0.1 NOKEY")
     try:
-        done = subprocess.run([str(mxkit), "check", "axfr.test", "--json", "--no-smtp", "--no-dnsbl",
-                               "--resolver", f"{address}:{port}", "--dns-port", str(port), "--timeout", "500"],
-                              capture_output=True, text=True, timeout=20)
-        assert done.returncode in (1, 2), done.stderr
-        report = json.loads(done.stdout)
-        assert report["zone_source"] == f"axfr {address}"
-        zone_findings = [(f["code"], f["subject"]) for f in report["findings"] if f["area"] == "zone"]
-        assert ("target-is-alias", f"AXFR from {address}") in zone_findings, report["findings"]
-        assert "zone-unavailable" not in codes(report)
+        status, report = check_axfr(mxkit, port)
+        assert status in (1, 2)
+        assert axfr_found_the_alias(report), report["findings"]
     finally:
         processes.stop(proc)
         log.close()
+
+
+@pytest.mark.parametrize("backend", ["mxkit", "nsd"])
+def test_axfr_signed_with_tsig(mxkit, tmp_path, backend):
+    """A primary that gives the zone only to its secondaries' TSIG key (RFC 8945): unsigned, or
+    signed with a wrong secret, the transfer is refused (zone-unavailable, info, saying so);
+    with the key, as -y or as a BIND key file with -k (dig's syntax), the zone checks run."""
+    proc, port, log = start_dns(
+        mxkit, tmp_path, AXFR_ADDRESS, {"axfr.test.": AXFR_ZONE}, "--allow-transfer", "127.0.0.0/8",
+        "--tsig-key", f"xfr.key:hmac-sha256:{TSIG_SECRET}", "--zone-key", "axfr.test.=xfr.key",
+        backend=backend, nsd_zone="provide-xfr: 127.0.0.0/8 xfr.key",
+        nsd_tail=f'key:\n  name: "xfr.key"\n  algorithm: hmac-sha256\n  secret: "{TSIG_SECRET}"\n')
+    try:
+        for extra, refusal in [((), "REFUSED"), (("-y", f"xfr.key:{WRONG_SECRET}"), "BADSIG")]:
+            _, report = check_axfr(mxkit, port, *extra)
+            unavailable = [f for f in report["findings"] if f["code"] == "zone-unavailable"]
+            assert [f["severity"] for f in unavailable] == ["info"], report["findings"]
+            assert f"{AXFR_ADDRESS}: " in unavailable[0]["message"] and refusal in unavailable[0]["message"], \
+                unavailable
+            assert ("signed with TSIG key xfr.key." in unavailable[0]["message"]) == bool(extra), unavailable
+            assert report["zone_source"] == ""
+        _, signed = check_axfr(mxkit, port, "-y", f"hmac-sha256:xfr.key:{TSIG_SECRET}")
+        assert axfr_found_the_alias(signed), signed["findings"]
+        key_file = tmp_path / "xfr.key"
+        key_file.write_text(f'key "xfr.key" {{\n\talgorithm hmac-sha256;\n\tsecret "{TSIG_SECRET}";\n}};\n')
+        _, from_file = check_axfr(mxkit, port, "-k", str(key_file))
+        assert axfr_found_the_alias(from_file), from_file["findings"]
+    finally:
+        processes.stop(proc)
+        log.close()
+
+
+def test_tsig_key_errors_name_the_option(mxkit, tmp_path):
+    """A key that does not parse stops the check before it runs (exit 3), naming the option."""
+    (tmp_path / "empty.key").write_text("# nothing\n")
+    for extra, words in [(["-y", "xfr.key:not*base64"], "-y xfr.key:not*base64: "),
+                         (["-k", str(tmp_path / "empty.key")], "no key in the file"),
+                         (["-k", str(tmp_path / "missing.key")], "cannot read the file"),
+                         (["-y", f"xfr.key:{TSIG_SECRET}", "-k", str(tmp_path / "empty.key")], "not both")]:
+        done = subprocess.run([str(mxkit), "check", "axfr.test", *extra], capture_output=True, text=True, timeout=20)
+        assert done.returncode == 3 and words in done.stderr and "mxkit check: " in done.stderr, done.stderr
 
 
 def test_refused_axfr_is_info(dns_world):
