@@ -70,8 +70,10 @@ asio::awaitable<void> fetch_from(const asio::ip::address& address, MtaStsFetch& 
   SSL* ssl = tls.native_handle();
   SSL_set_tlsext_host_name(ssl, out.host.c_str());  // SNI: one server often hosts many names
   // RFC 8461 §3.3 / RFC 6125: the certificate must be valid for the policy host's DNS-ID;
-  // a wildcard only as the whole left-most label.
-  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  // a wildcard only as the whole left-most label. "Matching is performed only against the
+  // DNS-ID identifiers": never OpenSSL's fallback to the subject's CN when no DNS-ID is present.
+  SSL_set_hostflags(ssl,
+                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
   SSL_set1_host(ssl, out.host.c_str());
   auto shaken = co_await (tls.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable) ||
                           timer.async_wait(as_tuple_awaitable));

@@ -45,7 +45,11 @@ STS_DOMAINS = {
     "stscert.test": (200, "text/plain", GOOD_POLICY, "mta-sts.wrong.test", None),
     "stsredirect.test": (301, "text/html", "", None, {"Location": "https://elsewhere.test/"}),
     "stshtml.test": (200, "text/html", "<html></html>", None, None),
+    "stscn.test": (200, "text/plain", "version: STSv1\nmode: enforce\nmx: mx1.good.test\nmax_age: 604800\n",
+                   None, None),
 }
+# Hosts whose certificate names them in the subject's CN only: RFC 8461 §3.3 matches DNS-IDs only.
+CN_ONLY = {"stscn.test"}
 POLICY_ADDRESS = "127.0.4.1"
 
 # Everything listening for SMTP in this world, on one port.
@@ -140,7 +144,8 @@ class World:
         self.policies = PolicyServer(POLICY_ADDRESS, self.https_port, PolicyCa(root / "ca"))
         self.policies.add("mta-sts.good.test", 200, "text/plain", GOOD_POLICY)
         for domain, (status, content_type, body, other, headers) in STS_DOMAINS.items():
-            self.policies.add(f"mta-sts.{domain}", status, content_type, body, other, headers)
+            self.policies.add(f"mta-sts.{domain}", status, content_type, body, other, headers,
+                              san=domain not in CN_ONLY)
         certs = root / "certs"
         certs.mkdir(parents=True)
         self.cert1 = make_cert(certs, "mx1.good.test")

@@ -32,11 +32,12 @@ class PolicyCa:
     def _openssl(self, *args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
 
-    def issue(self, name: str) -> tuple[Path, Path]:
-        """A certificate for DNS name `name` and its key."""
+    def issue(self, name: str, san: bool = True) -> tuple[Path, Path]:
+        """A certificate for DNS name `name` and its key; without `san` the name is only the
+        subject's CN (no subjectAltName: no DNS-ID, RFC 6125 §6.4.4)."""
         cert, key, csr = (self.directory / f"{name}.{ext}" for ext in ("crt", "key", "csr"))
         ext = self.directory / f"{name}.ext"
-        ext.write_text(f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\n"
+        ext.write_text((f"subjectAltName=DNS:{name}\n" if san else "") + "basicConstraints=CA:FALSE\n"
                        "extendedKeyUsage=serverAuth\n")
         self._openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                       "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(csr))
@@ -57,16 +58,18 @@ class PolicyServer:
         self.httpd: http.server.ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
-    def _context(self, name: str) -> ssl.SSLContext:
-        cert, key = self.ca.issue(name)
+    def _context(self, name: str, san: bool = True) -> ssl.SSLContext:
+        cert, key = self.ca.issue(name, san)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         return context
 
     def add(self, host: str, status: int | None, content_type: str = "text/plain", body: str = "",
-            certificate_for: str | None = None, headers: dict[str, str] | None = None) -> None:
-        """`status` None: the host has a certificate but no policy (404)."""
-        self.contexts[host] = self._context(certificate_for or host)
+            certificate_for: str | None = None, headers: dict[str, str] | None = None,
+            san: bool = True) -> None:
+        """`status` None: the host has a certificate but no policy (404). `san` False: the
+        certificate names the host in its CN only."""
+        self.contexts[host] = self._context(certificate_for or host, san)
         if status is not None:
             self.answers[host] = (status, content_type, body, headers or {})
 

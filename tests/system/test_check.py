@@ -116,6 +116,7 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(dns_world):
     ("stscert.test", {"mta-sts-invalid"}),
     ("stsredirect.test", {"mta-sts-invalid"}),
     ("stshtml.test", {"mta-sts-invalid"}),
+    ("stscn.test", {"mta-sts-invalid"}),
     ("good.test", {"zone-unavailable", "ptr-missing", "mx-address-not-public"}),
     ("single.test", {"spf-missing", "dmarc-missing", "dkim-key-missing"}),
     ("spfmulti.test", {"spf-multiple"}),
@@ -166,6 +167,8 @@ def test_mta_sts_policy_good(world):
     ("stscert.test", "warning", "hostname mismatch"),
     ("stsredirect.test", "warning", "redirects to \"https://elsewhere.test/\""),
     ("stshtml.test", "warning", "text/html"),
+    # The right name, but only as the CN: OpenSSL would fall back to it; RFC 8461 §3.3 does not.
+    ("stscn.test", "warning", "hostname mismatch"),
 ])
 def test_mta_sts_invalid_says_why(world, domain, severity, words):
     _, report, _ = world.check(domain, "--no-smtp")
