@@ -7,12 +7,10 @@
 #include <charconv>
 #include <cstdio>
 #include <exception>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -287,20 +285,9 @@ core::Result<DigRequest> make_request(const DigArguments& a) {
   if (!a.name.empty()) shown.push_back(fmt::format("-q {}", a.name));
   r.args_text = fmt::format("{}", fmt::join(shown, " "));
   // -y / -k: RFC 8945 TSIG, as dig takes the key.
-  if (!a.tsig_key.empty() && !a.key_file.empty()) return core::fail("give -y or -k, not both");
-  if (!a.tsig_key.empty()) {
-    auto key = dns::parse_dig_tsig_key(a.tsig_key);
-    if (!key) return core::fail("-y " + a.tsig_key + ": " + key.error().message);
-    r.tsig = std::move(*key);
-  } else if (!a.key_file.empty()) {
-    std::ifstream in(a.key_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) return core::fail("-k " + a.key_file + ": cannot read the file");
-    auto keys = dns::parse_bind_key_file(text.str());
-    if (!keys) return core::fail("-k " + a.key_file + ": " + keys.error().message);
-    r.tsig = std::move(keys->front());
-  }
+  auto key = tsig_key_from_options(a.tsig);
+  if (!key) return tl::unexpected(key.error());
+  r.tsig = std::move(*key);
   return r;
 }
 
@@ -417,12 +404,7 @@ void add_dig_command(CLI::App& app, int& exit_code) {
   command->add_flag("-4", a->ipv4, "IPv4 only: servers and the server name's addresses");
   command->add_flag("-6", a->ipv6, "IPv6 only: servers and the server name's addresses");
   command->add_option("-b", a->source, "Send from this local address, ADDRESS[#PORT]");
-  command->add_option("-y", a->tsig_key,
-                      "Sign with TSIG (RFC 8945) and verify the reply, [ALG:]NAME:SECRET "
-                      "(hmac-sha256 by default; hmac-sha384, hmac-sha512)");
-  command->add_option("-k", a->key_file,
-                      "Sign with the TSIG key in this BIND key file (key \"NAME\" { algorithm ...; "
-                      "secret \"...\"; };)");
+  add_tsig_key_options(*command, a->tsig, "Sign the query");
   add_resolver_options(*command, a->resolver);
   // One timeout model, dig's: +timeout=S per attempt, +tries=N attempts (+retry=N: N + 1).
   command->get_option("--timeout")

@@ -10,6 +10,7 @@
 
 #include "cli/dig_output.hpp"
 #include "cli/resolver_options.hpp"
+#include "cli/tsig_options.hpp"
 #include "core/result.hpp"
 #include "dns/message.hpp"
 #include "dns/name.hpp"
@@ -32,8 +33,7 @@ struct DigArguments {
   std::string name;                 // -q
   bool ipv4 = false, ipv6 = false;  // -4, -6
   std::string source;               // -b ADDRESS[#PORT]
-  std::string tsig_key;             // -y [ALG:]NAME:SECRET
-  std::string key_file;             // -k FILE (BIND's key file)
+  TsigKeyOptions tsig;              // -y [ALG:]NAME:SECRET, -k FILE (BIND's key file)
   ResolverOptions resolver;
 };
 

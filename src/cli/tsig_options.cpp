@@ -1,4 +1,4 @@
-// -y / -k: see tsig_options.hpp. The key syntaxes are dns/tsig.hpp's, shared with `mxkit dig`.
+// -y / -k: see tsig_options.hpp. The key syntaxes themselves are parsed in dns/tsig.hpp.
 #include "cli/tsig_options.hpp"
 
 #include <fstream>
