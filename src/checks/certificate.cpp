@@ -71,9 +71,16 @@ CertificateFacts certificate_facts(SSL* ssl, const std::string& host) {
   if (ASN1_TIME_diff(&days, &seconds, nullptr, after) == 1) c.days_left = days;
   std::string name = host;
   if (!name.empty() && name.back() == '.') name.pop_back();
-  // RFC 6125 §6.4: subjectAltName DNS names, a "*" only as the whole left-most label.
-  c.name_matches = X509_check_host(cert.get(), name.data(), name.size(),
-                                   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+  // RFC 6125 §6.4: subjectAltName DNS names, a "*" only as the whole left-most label. DNS-IDs
+  // only (RFC 6125 §6.4.4, RFC 7672 §3.2.3, RFC 8461 §4.2): never OpenSSL's fallback to the
+  // subject's CN when there is no DNS-ID. That fallback is asked for separately, only to say
+  // why the name did not match.
+  const auto matches = [&](unsigned int flags) {
+    return X509_check_host(cert.get(), name.data(), name.size(), flags, nullptr) == 1;
+  };
+  c.name_matches =
+      matches(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  c.name_only_in_cn = !c.name_matches && matches(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   const long verify = SSL_get_verify_result(ssl);
   c.chain_verified = verify == X509_V_OK;
   if (!c.chain_verified) c.verify_error = X509_verify_cert_error_string(verify);

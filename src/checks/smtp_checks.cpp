@@ -56,7 +56,14 @@ std::vector<Finding> check_smtp(const SmtpFacts& f) {
       out.push_back(make_finding(
           "smtp-tls-certificate", subject,
           fmt::format("the certificate expires in {} days ({})", c.days_left, c.not_after)));
-    if (!c.name_matches) {
+    if (c.name_only_in_cn) {
+      out.push_back(make_finding(
+          "smtp-tls-certificate", subject,
+          fmt::format("the certificate names {} only in the subject CN ({}) and has no "
+                      "subjectAltName DNS name for it: DANE and MTA-STS senders match DNS names "
+                      "only (RFC 6125 §6.4.4)",
+                      f.exchange, c.subject)));
+    } else if (!c.name_matches) {
       std::string names;
       for (const auto& n : c.names) names += (names.empty() ? "" : ", ") + n;
       out.push_back(make_finding("smtp-tls-certificate", subject,

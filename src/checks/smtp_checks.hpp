@@ -15,12 +15,14 @@ namespace mxkit::checks {
 struct CertificateFacts {
   std::string subject;  // "CN=mx1.example.test"
   std::string issuer;
-  std::vector<std::string> names;     // subjectAltName DNS names (or the CN when there are none)
+  std::vector<std::string> names;     // subjectAltName DNS names (the DNS-IDs)
   std::string not_before, not_after;  // "2026-12-05T12:00:00Z"
   std::int64_t days_left = 0;         // until not_after (negative: expired)
   bool expired = false;
   bool not_yet_valid = false;
   bool name_matches = false;  // one of `names` covers the MX host name (RFC 6125 wildcards)
+  // No DNS-ID matches, but the subject's CN does (RFC 6125 §6.4.4: not a match).
+  bool name_only_in_cn = false;
   bool chain_verified = false;
   std::string verify_error;  // OpenSSL's reason when the chain did not verify
   std::string sha256;        // of the certificate's DER, hex (TLSA 3 0 1)

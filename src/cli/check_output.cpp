@@ -58,6 +58,7 @@ json smtp_json(const checks::SmtpFacts& s) {
                    {"days_left", c.days_left},
                    {"expired", c.expired},
                    {"name_matches", c.name_matches},
+                   {"name_only_in_cn", c.name_only_in_cn},
                    {"chain_verified", c.chain_verified},
                    {"verify_error", c.verify_error},
                    {"sha256", c.sha256},

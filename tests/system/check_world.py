@@ -105,11 +105,14 @@ def free_tcp_port(addresses: list[str]) -> int:
     raise RuntimeError("no free TCP port")
 
 
-def make_cert(directory: Path, name: str, days: int = 30) -> tuple[Path, Path, str]:
-    """A self-signed EC certificate for `name`; returns cert, key and its SPKI SHA-256 (hex)."""
+def make_cert(directory: Path, name: str, days: int = 30, san: bool = True) -> tuple[Path, Path, str]:
+    """A self-signed EC certificate for `name`; returns cert, key and its SPKI SHA-256 (hex).
+    Without `san` the name is only the subject's CN (no DNS-ID, RFC 6125 §6.4.4)."""
     cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    # openssl req -x509 adds no subjectAltName of its own (its default config has none).
+    extension = ["-addext", f"subjectAltName=DNS:{name}"] if san else []
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", str(days), "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+                    "-nodes", "-days", str(days), "-subj", f"/CN={name}", *extension,
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     public = subprocess.run(["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"], check=True,
                             capture_output=True).stdout
@@ -151,6 +154,7 @@ class World:
         self.cert1 = make_cert(certs, "mx1.good.test")
         self.cert2 = make_cert(certs, "mx2.good.test")
         self.wrong = make_cert(certs, "wrong.name.test")
+        self.cn_only = make_cert(certs, "mx.cncert.test", san=False)
         self.dkim = dkim_keys(certs)
         self.nets: dict[str, CheckInternet] = {}
         self.net = self._internet("mxkit")
@@ -227,9 +231,10 @@ class World:
         net.add_domain("longttl.test", "@ 172800 MX 10 mx\nmx A 127.0.1.1\n", servers=["127.0.0.4", "127.0.0.5"])
         # Mail-server faults (smtp_checks): nothing listening, no STARTTLS (mxkit and aiosmtpd),
         # a certificate for another name, a scripted open relay with a foreign banner, a server
-        # refusing postmaster.
+        # refusing postmaster, a certificate naming the MX in its subject CN only.
         for name, address in [("unreach", "127.0.3.1"), ("plain", "127.0.3.2"), ("badcert", "127.0.3.3"),
-                              ("relay", "127.0.3.4"), ("nopm", "127.0.3.5"), ("aio", "127.0.3.6")]:
+                              ("relay", "127.0.3.4"), ("nopm", "127.0.3.5"), ("aio", "127.0.3.6"),
+                              ("cncert", "127.0.3.7")]:
             net.add_domain(f"{name}.test", f"@ MX 10 mx\nmx A {address}\n", servers=["127.0.0.4", "127.0.0.5"])
         # DANE, MTA-STS, blacklists.
         net.add_domain("tlsabad.test", "@ MX 10 mx\nmx A 127.0.1.1\n"
@@ -275,6 +280,7 @@ class World:
         self._mxkit_smtp("127.0.2.1", "mx2.good.test", "good.test", self.cert2)
         self._mxkit_smtp("127.0.3.2", "mx.plain.test", "plain.test")
         self._mxkit_smtp("127.0.3.3", "mx.badcert.test", "badcert.test", self.wrong)
+        self._mxkit_smtp("127.0.3.7", "mx.cncert.test", "cncert.test", self.cn_only)
         self.scripted.append(Scripted("127.0.3.4", self.smtp_port, greeting="220 relay.example.com ESMTP"))
         self.scripted.append(Scripted("127.0.3.5", self.smtp_port, greeting="220 mx.nopm.test ESMTP",
                                       # Scripted replies are used up: enough for every DNS world's checks.

@@ -105,6 +105,7 @@ def test_healthy_domain_has_only_loopback_and_ptr_warnings(dns_world):
     ("plain.test", {"smtp-no-starttls"}),
     ("aio.test", {"smtp-no-starttls"}),
     ("badcert.test", {"smtp-tls-certificate"}),
+    ("cncert.test", {"smtp-tls-certificate"}),
     ("relay.test", {"smtp-open-relay", "smtp-banner-mismatch"}),
     ("nopm.test", {"smtp-rejects-postmaster"}),
     ("tlsabad.test", {"tlsa-mismatch"}),
@@ -136,6 +137,24 @@ def test_code_fires(dns_world, domain, expected):
     assert expected <= codes(report), report["findings"]
     worst = {f["severity"] for f in report["findings"]}
     assert status == (2 if "error" in worst else 1 if "warning" in worst else 0)
+
+
+def test_certificate_name_only_in_cn(world):
+    """mx.cncert.test's certificate names it in the subject CN and has no subjectAltName: OpenSSL
+    would fall back to the CN, RFC 6125 §6.4.4 (RFC 7672, RFC 8461) matches DNS-IDs only."""
+    _, report, _ = world.check("cncert.test")
+    # The self-signed chain is a notice of its own; the name finding is the one above it.
+    found = [f for f in report["findings"] if f["code"] == "smtp-tls-certificate" and f["severity"] != "notice"]
+    assert len(found) == 1 and found[0]["subject"].startswith("mx.cncert.test. "), report["findings"]
+    assert "only in the subject CN" in found[0]["message"], found
+    certificate = report["smtp"][0]["certificate"]
+    assert certificate["names"] == [] and "CN=mx.cncert.test" in certificate["subject"], certificate
+    assert not certificate["name_matches"] and certificate["name_only_in_cn"], certificate
+    # A certificate for another name altogether is told apart from it.
+    _, other, _ = world.check("badcert.test")
+    messages = [f["message"] for f in other["findings"] if f["code"] == "smtp-tls-certificate"]
+    assert messages and not any("subject CN" in m for m in messages), messages
+    assert not other["smtp"][0]["certificate"]["name_only_in_cn"]
 
 
 def sts_findings(report: dict) -> list[tuple[str, str, str]]:

@@ -124,6 +124,18 @@ TEST(SmtpChecks, Findings) {
   bad.postmaster_reply = 451;  // greylisting is not a refusal
   EXPECT_FALSE(codes(check_smtp(bad)).count("smtp-rejects-postmaster"));
 
+  // RFC 6125 §6.4.4: the right name in the subject CN only is no match, and the message says so.
+  SmtpFacts cn_only = good;
+  cn_only.certificate->name_matches = false;
+  cn_only.certificate->name_only_in_cn = true;
+  cn_only.certificate->subject = "/CN=mx.example.test";
+  const auto cn_findings = check_smtp(cn_only);
+  ASSERT_EQ(cn_findings.size(), 1u);
+  EXPECT_EQ(cn_findings[0].code, "smtp-tls-certificate");
+  EXPECT_NE(cn_findings[0].message.find("only in the subject CN (/CN=mx.example.test)"),
+            std::string::npos)
+      << cn_findings[0].message;
+
   SmtpFacts plain = good;
   plain.starttls_offered = plain.tls = false;
   plain.certificate.reset();
