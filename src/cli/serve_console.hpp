@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include "cli/resolver_options.hpp"
 #include "core/result.hpp"
 #include "resolver/resolver.hpp"
 
@@ -40,6 +41,10 @@ struct ConsoleOptions {
   std::vector<std::string> default_ns;  // NS of a new empty zone when the request gives none
   std::size_t max_body = 1 << 20;
   double rate = 200;  // requests per second per client
+  // --resolver/--root-hints/--dns-port given without an SMTP role (which has them otherwise), or
+  // resolver/root_hints/dns_port in [console]: validation looks up targets outside the zone,
+  // the Test button runs `mxkit check`, /propagation looks up NS names.
+  std::optional<ResolverOptions> resolver;
 };
 
 // The command-line options; `given` is set when any of them is used.

@@ -19,6 +19,7 @@
 #include "console/publisher.hpp"
 #include "console/serial.hpp"
 #include "console/store.hpp"
+#include "console/validate.hpp"
 #include "core/result.hpp"
 
 namespace mxkit::console {
@@ -54,6 +55,9 @@ struct ApiOptions {
   // GET /zones lists them with "read_only": true and every write to them is 409 (the file is
   // their source; the DNS role refuses to take them from the console).
   std::vector<std::string> read_only_zones;
+  // Looks up the addresses of MX/NS/SRV targets outside the zone that a change brings (the
+  // edge's: serve's resolver, bounded in time); unset, such targets are not looked up.
+  std::function<TargetAddresses(const std::vector<std::string>&)> look_up_targets;
 };
 
 // Who made a request, once let in: "api-key", or what a session authenticator names.

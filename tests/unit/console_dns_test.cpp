@@ -5,6 +5,7 @@
 
 #include "console/dns_publisher.hpp"
 #include "console/propagation.hpp"
+#include "console/target_lookup.hpp"
 #include "console/zone_build.hpp"
 #include "console/zone_report.hpp"
 #include "managed_zones_helpers.hpp"
@@ -338,6 +339,122 @@ TEST(ZoneReport, WithResolverRunsTheCheckReport) {
   for (const auto& f : report["findings"])
     if (f["area"] != "zone" && f["area"] != "mx") beyond_zone = true;
   EXPECT_TRUE(beyond_zone) << report.dump(2);
+}
+
+}  // namespace
+}  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// A zone outside the console's, served by a real DnsServer: mx1 has an address, mx2 does not
+// exist, mx3 exists with a TXT record only (NODATA for A and AAAA).
+std::vector<Record> elsewhere_records() {
+  return {
+      {1,
+       "elsewhere.test.",
+       3600,
+       "SOA",
+       {},
+       "ns1.elsewhere.test. hostmaster.elsewhere.test. 1 3600 600 86400 300"},
+      {2, "elsewhere.test.", 3600, "NS", {}, "ns1.elsewhere.test."},
+      {3, "ns1.elsewhere.test.", 3600, "A", {}, "127.0.0.1"},
+      {4, "mx1.elsewhere.test.", 3600, "A", {}, "192.0.2.41"},
+      {5, "mx3.elsewhere.test.", 3600, "TXT", {}, "\"no address here\""},
+  };
+}
+
+resolver::ResolverConfig stub_to(std::uint16_t port) {
+  resolver::ResolverConfig config;
+  config.servers.push_back({asio::ip::make_address("127.0.0.1"), port});
+  return config;
+}
+
+TEST(TargetLookup, AnswersFromARealServer) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(Zone{"elsewhere.test.", 1, "", ""}, elsewhere_records()));
+  using State = TargetAddress::State;
+  const auto found = look_up_targets(
+      stub_to(port), {"mx1.elsewhere.test.", "mx2.elsewhere.test.", "mx3.elsewhere.test."});
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found.at("mx1.elsewhere.test.").state, State::has_address);
+  EXPECT_EQ(found.at("mx2.elsewhere.test.").state, State::no_address);
+  EXPECT_NE(found.at("mx2.elsewhere.test.").detail.find("nxdomain"), std::string::npos)
+      << found.at("mx2.elsewhere.test.").detail;
+  EXPECT_EQ(found.at("mx3.elsewhere.test.").state, State::no_address);
+  // Over max_names: the rest are said not verified, not looked up.
+  TargetLookupOptions one;
+  one.max_names = 1;
+  const auto capped =
+      look_up_targets(stub_to(port), {"mx1.elsewhere.test.", "mx2.elsewhere.test."}, one);
+  EXPECT_EQ(capped.at("mx1.elsewhere.test.").state, State::has_address);
+  EXPECT_EQ(capped.at("mx2.elsewhere.test.").state, State::unverified);
+}
+
+// A server that takes queries and never answers: the lookup ends within its budget, unverified.
+TEST(TargetLookup, SilentServerIsBoundedAndUnverified) {
+  asio::io_context io;
+  asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  TargetLookupOptions options;
+  options.timeout = std::chrono::milliseconds(200);
+  options.budget = std::chrono::milliseconds(600);
+  const auto start = std::chrono::steady_clock::now();
+  const auto found = look_up_targets(stub_to(silent.local_endpoint().port()),
+                                     {"mx1.elsewhere.test.", "mx2.elsewhere.test."}, options);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(3));
+  EXPECT_EQ(found.at("mx1.elsewhere.test.").state, TargetAddress::State::unverified);
+  EXPECT_NE(found.at("mx1.elsewhere.test.").detail.find("timeout"), std::string::npos)
+      << found.at("mx1.elsewhere.test.").detail;
+}
+
+// The API with the lookups wired as `mxkit serve` wires them: an MX to an outside name without
+// an address is a warning that blocks until accepted; one with an address saves at once.
+TEST(TargetLookup, ApiWarnsOnOutsideTargetWithoutAddress) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(Zone{"elsewhere.test.", 1, "", ""}, elsewhere_records()));
+  const auto dir = auth::test::scratch_dir("console-target-lookup");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  ApiOptions options;
+  options.api_keys = {"k"};
+  options.look_up_targets = [config = stub_to(port)](const std::vector<std::string>& names) {
+    return look_up_targets(config, names);
+  };
+  Api api(**store, nullptr, options);
+  auto call = [&](std::string method, std::string path, std::string body) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  ASSERT_EQ(call("POST", "/api/v1/zones", R"({"name":"example.test","ns":["ns1.elsewhere.test."]})")
+                .status,
+            201);
+  auto good = call("POST", "/api/v1/zones/example.test/records",
+                   R"({"name":"@","type":"MX","priority":10,"value":"mx1.elsewhere.test."})");
+  EXPECT_EQ(good.status, 201) << good.body;
+  auto bad = call("POST", "/api/v1/zones/example.test/records",
+                  R"({"name":"@","type":"MX","priority":20,"value":"mx2.elsewhere.test."})");
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  auto refused = nlohmann::json::parse(bad.body);
+  ASSERT_EQ(refused["warnings"].size(), 1u) << bad.body;
+  EXPECT_EQ(refused["warnings"][0]["code"], "target-no-address");
+  EXPECT_EQ(refused["warnings"][0]["field"], "value");
+  auto accepted = call(
+      "POST", "/api/v1/zones/example.test/records",
+      R"({"name":"@","type":"MX","priority":20,"value":"mx2.elsewhere.test.","accept_warnings":true})");
+  EXPECT_EQ(accepted.status, 201) << accepted.body;
+  // Saved with the warning accepted, it no longer blocks unrelated edits.
+  auto other = call("POST", "/api/v1/zones/example.test/records",
+                    R"({"name":"www","type":"A","value":"192.0.2.80"})");
+  EXPECT_EQ(other.status, 201) << other.body;
 }
 
 }  // namespace
