@@ -92,6 +92,12 @@ class Api {
   using ZoneEndpoint = std::function<ApiResponse(const ApiRequest&, const Zone&, const Principal&)>;
   void add_zone_endpoint(std::string method, std::string name, ZoneEndpoint endpoint);
 
+  // Before serving: called after each zone the API publishes (create, import, every saved
+  // change) with the records published; it must not block (the DNS side starts its watch of
+  // the zone's servers catching up, propagation.hpp).
+  using PublishHook = std::function<void(const Zone&, const std::vector<Record>&)>;
+  void on_publish(PublishHook hook) { publish_hook_ = std::move(hook); }
+
   Store& store() { return store_; }
   // The Prometheus text of GET /api/v1/metrics.
   std::string metrics_text();
@@ -127,6 +133,7 @@ class Api {
   ApiOptions options_;
   SessionAuthenticator session_authenticator_;
   std::map<std::pair<std::string, std::string>, ZoneEndpoint> zone_endpoints_;
+  PublishHook publish_hook_;
 
   std::mutex locks_mutex_;
   std::map<std::string, std::shared_ptr<std::mutex>> zone_locks_;

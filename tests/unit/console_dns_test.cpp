@@ -1,5 +1,8 @@
 // The console's DNS side over a real DnsServer on loopback: records published and withdrawn,
 // propagation per server with caught_up_at, and the Test button's findings and route plan.
+#include <ctime>
+#include <thread>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -455,6 +458,80 @@ TEST(TargetLookup, ApiWarnsOnOutsideTargetWithoutAddress) {
   auto other = call("POST", "/api/v1/zones/example.test/records",
                     R"({"name":"www","type":"A","value":"192.0.2.80"})");
   EXPECT_EQ(other.status, 201) << other.body;
+}
+
+}  // namespace
+}  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// "2026-12-05T17:40:02Z" → seconds since the epoch.
+std::int64_t epoch_of(const std::string& rfc3339) {
+  std::tm tm{};
+  EXPECT_NE(strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm), nullptr) << rfc3339;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::int64_t epoch_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// After a publish the tracker asks the servers by itself: a secondary that catches up while
+// nobody calls probe() has caught_up_at from the watch, before the first probe.
+TEST(Propagation, WatchRecordsCatchUpWithoutPolling) {
+  const auto primary_port = free_port();
+  ServerThread primary(options_on(primary_port), {});
+  const auto secondary_port = free_port();
+  ServerThread secondary(options_on(secondary_port), {});
+  DnsPublisher to_primary(*primary), to_secondary(*secondary);
+  ASSERT_TRUE(to_primary.publish(zone_at(7), example_records(7)));
+  ASSERT_TRUE(to_secondary.publish(zone_at(6), example_records(6)));
+
+  PropagationOptions options;
+  options.ns_port = primary_port;
+  options.secondaries.push_back({"127.0.0.1", secondary_port});
+  options.timeout = std::chrono::milliseconds(300);
+  options.poll_interval = std::chrono::milliseconds(200);
+  PropagationTracker tracker(options);
+  tracker.watch(zone_at(7), example_records(7));
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ASSERT_TRUE(to_secondary.publish(zone_at(7), example_records(7)));
+  const auto caught_up = epoch_now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const auto asked = epoch_now();
+  const auto servers = tracker.probe(zone_at(7), example_records(7));
+  ASSERT_EQ(servers.size(), 2u);
+  for (const auto& s : servers) {
+    ASSERT_TRUE(s.caught_up) << s.port << " " << s.error;
+    // Seen by the watch within a poll of catching up, seconds before this first probe.
+    EXPECT_LE(epoch_of(s.caught_up_at), caught_up + 1) << s.port;
+    EXPECT_LE(epoch_of(s.caught_up_at), asked - 2) << s.port;
+  }
+  EXPECT_GE(epoch_of(servers[1].caught_up_at), caught_up - 1);  // not before it had the serial
+}
+
+// A newer publish ends the older watch; the watch of a serial nobody serves ends at watch_for.
+TEST(Propagation, WatchEnds) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(zone_at(7), example_records(7)));
+  PropagationOptions options;
+  options.ns_port = port;
+  options.timeout = std::chrono::milliseconds(200);
+  options.poll_interval = std::chrono::milliseconds(100);
+  options.watch_for = std::chrono::milliseconds(500);
+  auto tracker = std::make_unique<PropagationTracker>(options);
+  tracker->watch(zone_at(8), example_records(8));  // never served: polled until watch_for
+  tracker->watch(zone_at(9), example_records(9));  // supersedes 8
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  tracker.reset();  // joins the watch thread at once, whatever is pending
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 }  // namespace
