@@ -220,3 +220,30 @@ rate_limit = 100
         assert status == 413, big
     finally:
         serve.stop()
+
+
+def test_large_import_with_curls_default_content_type(mxkit, tmp_path):
+    """`curl --data-binary` labels a body application/x-www-form-urlencoded; a zone import over
+    8 KiB must still reach the API (and a body over max_body is still 413)."""
+    http_port = free_port()
+    (tmp_path / "key").write_text(KEY + "\n")
+    serve = Serve(mxkit, tmp_path, ["--console-listen", f"127.0.0.1:{http_port}",
+                                    "--console-data", str(tmp_path / "data"),
+                                    "--api-key-file", str(tmp_path / "key")], http_port)
+    try:
+        hosts = "".join(f"h{i} IN A 10.0.{i // 256}.{i % 256}\n" for i in range(600))
+        body = json.dumps({"name": "big.test", "zone_text": ZONE_TEXT + hosts})
+        assert len(body) > 8192
+        base = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"X-API-Key: {KEY}"]
+        url = f"http://127.0.0.1:{http_port}/api/v1/zones"
+        code = subprocess.run([*base, "--data-binary", body, url], capture_output=True, text=True,
+                              timeout=30).stdout
+        assert code == "201", code + serve.text()
+        status, got = api(http_port, "GET", "/zones/big.test/records?type=A&per_page=1")
+        assert got["total"] == 602, got
+        huge = json.dumps({"name": "huge.test", "zone_text": "x" * (2 << 20)})
+        code = subprocess.run([*base, "--data-binary", "@-", url], input=huge, capture_output=True,
+                              text=True, timeout=30).stdout
+        assert code == "413", code
+    finally:
+        serve.stop()
