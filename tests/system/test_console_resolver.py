@@ -247,3 +247,44 @@ def test_large_import_with_curls_default_content_type(mxkit, tmp_path):
         assert code == "413", code
     finally:
         serve.stop()
+
+
+def test_toml_console_resolver_keys(mxkit, tmp_path):
+    """resolver options in [console] (no [smtp]): outside targets are looked up as with the
+    command line's; a bad one is a configuration error naming it."""
+    net = ConsoleInternet(mxkit, tmp_path / "internet")
+    net.add_domain("elsewhere.test.", "mx1 A 127.0.1.1\n", servers=["127.0.0.4"])
+    net.start()
+    http_port, dns_port = free_port(), free_port()
+    (tmp_path / "key").write_text(KEY + "\n")
+    config = tmp_path / "mxkit.toml"
+    config.write_text(f"""
+[dns]
+listen = ["127.0.0.1:{dns_port}"]
+
+[console]
+listen = "127.0.0.1:{http_port}"
+data = "data"
+api_key_file = "key"
+root_hints = "{net.hints}"
+dns_port = {net.port}
+""")
+    serve = None
+    try:
+        serve = Serve(mxkit, tmp_path, ["--config", str(config)], http_port, dns=("127.0.0.1", dns_port))
+        status, created = api(http_port, "POST", "/zones", {"name": "example.test", "zone_text": ZONE_TEXT})
+        assert status == 201, created
+        status, refused = api(http_port, "POST", "/zones/example.test/records",
+                              {"name": "@", "type": "MX", "priority": 30, "value": "mx2.elsewhere.test."})
+        assert status == 422 and refused["warnings"][0]["code"] == "target-no-address", refused
+        status, saved = api(http_port, "POST", "/zones/example.test/records",
+                            {"name": "@", "type": "MX", "priority": 20, "value": "mx1.elsewhere.test."})
+        assert status == 201, saved
+    finally:
+        if serve:
+            serve.stop()
+        net.stop()
+    config.write_text(config.read_text().replace(str(net.hints), str(tmp_path / "no.hints")))
+    checked = subprocess.run([str(mxkit), "serve", "--config", str(config), "--check-config"],
+                             capture_output=True, text=True, timeout=30)
+    assert checked.returncode != 0 and "resolver" in checked.stderr, checked
