@@ -38,7 +38,7 @@ def test_caught_up_at_recorded_in_the_background(mxkit, tmp_path):
         second = added["serial"]
         assert wait_for(lambda: serial_of(knot_port) == second), knot.log()
         knot_had_it = int(time.time())
-        time.sleep(3)
+        time.sleep(4)
         polled = int(time.time())
         status, prop = api(http_port, "GET", "/zones/example.test/propagation")
         assert status == 200 and prop["serial"] == second, prop

@@ -501,7 +501,7 @@ TEST(Propagation, WatchRecordsCatchUpWithoutPolling) {
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   ASSERT_TRUE(to_secondary.publish(zone_at(7), example_records(7)));
   const auto caught_up = epoch_now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   const auto asked = epoch_now();
   const auto servers = tracker.probe(zone_at(7), example_records(7));
   ASSERT_EQ(servers.size(), 2u);
