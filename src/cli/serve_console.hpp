@@ -73,7 +73,8 @@ class ConsoleService {
   // Before start(): the console's zones are served by `server` (serve_console_dns.hpp), which
   // must outlive the service; `read_only` are the zones given as files or secondaries.
   // With `resolver` (serve's --resolver/--root-hints), the Test button adds `mxkit check`'s
-  // report and /propagation looks up NS names the zone has no address for.
+  // report, /propagation looks up NS names the zone has no address for, and validation looks
+  // up MX/NS/SRV targets outside the zone before a save (console/target_lookup.hpp).
   void serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
                         std::vector<std::string> read_only,
                         std::optional<resolver::ResolverConfig> resolver = std::nullopt);
