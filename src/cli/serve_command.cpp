@@ -94,12 +94,17 @@ int serve(std::optional<std::pair<auth::ServerOptions, std::vector<auth::ZoneSou
   }
   std::unique_ptr<ConsoleService> console_service;
   if (console) {
+    const auto console_resolver = console->resolver;
     console_service = std::make_unique<ConsoleService>(std::move(*console));
     if (dns_server) {
       // The mail role's resolver options, when given, serve the console's checks too.
       std::optional<resolver::ResolverConfig> resolver;
-      if (mail_service && (!mail_resolver.resolver.empty() || !mail_resolver.root_hints.empty()))
+      if (mail_service && (!mail_resolver.resolver.empty() || !mail_resolver.root_hints.empty())) {
         if (auto config = make_resolver_config(mail_resolver)) resolver = std::move(*config);
+      } else if (console_resolver) {
+        // Without the mail role: the console's own (--resolver/--root-hints, or [console]).
+        if (auto config = make_resolver_config(*console_resolver)) resolver = std::move(*config);
+      }
       console_service->serve_zones_with(*dns_server, dns_options, std::move(file_zones),
                                         std::move(resolver));
     }
@@ -199,7 +204,12 @@ int run_serve(const ServeOptions& o) {
                  o.check_config);
   }
   std::optional<ConsoleOptions> console;
-  if (o.console_given) console = o.console;
+  if (o.console_given) {
+    console = o.console;
+    // The resolver options are the mail role's; without one they serve the console.
+    if (!o.mail_given && (!o.mail.resolver.resolver.empty() || !o.mail.resolver.root_hints.empty()))
+      console->resolver = o.mail.resolver;
+  }
   std::optional<MailOptions> mail;
   if (o.mail_given) {
     // Checked before anything starts, so a typo never leaves a half-started server: a bad

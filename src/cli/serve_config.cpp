@@ -178,6 +178,8 @@ core::Result<ServeConfig> load_serve_config(const std::filesystem::path& file) {
   if (auto r = read_keys(file, *dns, d.tsig_keys); !r) return tl::unexpected(r.error());
   const toml::node* zones = dns->get("zone");
   const toml::array* list = zones ? zones->as_array() : nullptr;
+  // With [console] the DNS role may start with no zone of its own: it serves the console's.
+  if ((!list || list->empty()) && config.console && !zones) return config;
   if (!list || list->empty())
     return core::fail(fmt::format("{}: no [[dns.zone]]: nothing to serve", file.string()));
   const auto folder = file.parent_path();

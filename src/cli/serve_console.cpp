@@ -10,6 +10,7 @@
 #include "console/http_server.hpp"
 #include "console/sessions.hpp"
 #include "console/store.hpp"
+#include "console/target_lookup.hpp"
 #include "console/ui_http.hpp"
 #include "core/log.hpp"
 
@@ -85,7 +86,7 @@ core::Result<ConsoleOptions> read_console_section(const std::filesystem::path& f
                                                   const toml::table& table) {
   if (auto r = only_known_keys(file, table, "console",
                                {"listen", "data", "db", "api_key_file", "tls_cert", "tls_key", "ns",
-                                "max_body", "rate_limit"});
+                                "max_body", "rate_limit", "resolver", "root_hints", "dns_port"});
       !r)
     return tl::unexpected(r.error());
   ConsoleOptions o;
@@ -104,6 +105,16 @@ core::Result<ConsoleOptions> read_console_section(const std::filesystem::path& f
   if (auto r = read_integer(file, table, "rate_limit", 1, 100000, rate); !r)
     return tl::unexpected(r.error());
   o.rate = static_cast<double>(rate);
+  ResolverOptions resolver;
+  if (auto r = read_string(file, table, "resolver", resolver.resolver, false); !r)
+    return tl::unexpected(r.error());
+  if (auto r = read_string(file, table, "root_hints", resolver.root_hints, true); !r)
+    return tl::unexpected(r.error());
+  std::int64_t dns_port = 0;
+  if (auto r = read_integer(file, table, "dns_port", 1, 65535, dns_port); !r)
+    return tl::unexpected(r.error());
+  resolver.dns_port = static_cast<std::uint16_t>(dns_port);
+  if (!resolver.resolver.empty() || !resolver.root_hints.empty()) o.resolver = resolver;
   if (o.listen.empty())
     return core::fail(fmt::format("{}: [console] needs listen = \"ADDRESS:PORT\"", file.string()));
   return o;
@@ -120,6 +131,9 @@ core::Result<std::string> check_console_options(const ConsoleOptions& o) {
   if (o.api_key_file.empty()) return core::fail("the console needs --api-key-file FILE");
   auto keys = console::read_api_keys(o.api_key_file);
   if (!keys) return core::fail("--api-key-file " + keys.error().message);
+  if (o.resolver)
+    if (auto config = make_resolver_config(*o.resolver); !config)
+      return core::fail("the console's resolver: " + config.error().message);
   if (o.tls_cert.empty() != o.tls_key.empty())
     return core::fail("the console's TLS needs both --console-tls-cert and --console-tls-key");
   for (const auto* f : {&o.tls_cert, &o.tls_key})
@@ -143,6 +157,11 @@ core::Result<void> ConsoleService::start() {
   api_options.api_keys = std::move(*keys);
   api_options.default_ns = options_.default_ns;
   api_options.read_only_zones = read_only_zones_;
+  // With serve's resolver options, targets outside the zone are looked up before a save.
+  if (resolver_)
+    api_options.look_up_targets = [config = *resolver_](const std::vector<std::string>& names) {
+      return console::look_up_targets(config, names);
+    };
   // The web UI logs in with the same keys and then uses the session cookie on /api/v1.
   sessions_ = std::make_unique<console::Sessions>(*store_, api_options.api_keys);
   if (dns_server_) publisher_ = std::make_unique<console::DnsPublisher>(*dns_server_);

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include "cli/resolver_options.hpp"
 #include "core/result.hpp"
 #include "resolver/resolver.hpp"
 
@@ -40,6 +41,10 @@ struct ConsoleOptions {
   std::vector<std::string> default_ns;  // NS of a new empty zone when the request gives none
   std::size_t max_body = 1 << 20;
   double rate = 200;  // requests per second per client
+  // --resolver/--root-hints/--dns-port given without an SMTP role (which has them otherwise), or
+  // resolver/root_hints/dns_port in [console]: validation looks up targets outside the zone,
+  // the Test button runs `mxkit check`, /propagation looks up NS names.
+  std::optional<ResolverOptions> resolver;
 };
 
 // The command-line options; `given` is set when any of them is used.
@@ -68,7 +73,8 @@ class ConsoleService {
   // Before start(): the console's zones are served by `server` (serve_console_dns.hpp), which
   // must outlive the service; `read_only` are the zones given as files or secondaries.
   // With `resolver` (serve's --resolver/--root-hints), the Test button adds `mxkit check`'s
-  // report and /propagation looks up NS names the zone has no address for.
+  // report, /propagation looks up NS names the zone has no address for, and validation looks
+  // up MX/NS/SRV targets outside the zone before a save (console/target_lookup.hpp).
   void serve_zones_with(auth::DnsServer& server, const auth::ServerOptions& dns,
                         std::vector<std::string> read_only,
                         std::optional<resolver::ResolverConfig> resolver = std::nullopt);

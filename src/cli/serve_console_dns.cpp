@@ -34,6 +34,9 @@ console::PropagationOptions propagation_options(const auth::ServerOptions& dns,
 
 console::ZoneReportOptions report_options(std::optional<resolver::ResolverConfig> resolver) {
   console::ZoneReportOptions options;
+  // --dns-port: the name servers `mxkit check` asks directly are asked on it too, as
+  // `mxkit check --dns-port` does.
+  if (resolver && resolver->port_override) options.check.probe.dns_port = *resolver->port_override;
   options.resolver = std::move(resolver);
   options.plan_json = [](const routing::DeliveryPlan& plan, const std::string& input) {
     return route_plan_json(plan, input);

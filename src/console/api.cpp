@@ -227,7 +227,9 @@ void Api::publish(const Zone& zone) {
     ++publish_failures_;
     core::log_line("mxkit", fmt::format("console: zone {} saved at serial {} but not published: {}",
                                         zone.name, zone.serial, r.error().message));
+    return;
   }
+  if (publish_hook_) publish_hook_(zone, *records);
 }
 
 core::Result<std::vector<std::string>> read_api_keys(const std::filesystem::path& file) {

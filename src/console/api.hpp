@@ -19,6 +19,7 @@
 #include "console/publisher.hpp"
 #include "console/serial.hpp"
 #include "console/store.hpp"
+#include "console/validate.hpp"
 #include "core/result.hpp"
 
 namespace mxkit::console {
@@ -54,6 +55,9 @@ struct ApiOptions {
   // GET /zones lists them with "read_only": true and every write to them is 409 (the file is
   // their source; the DNS role refuses to take them from the console).
   std::vector<std::string> read_only_zones;
+  // Looks up the addresses of MX/NS/SRV targets outside the zone that a change brings (the
+  // edge's: serve's resolver, bounded in time); unset, such targets are not looked up.
+  std::function<TargetAddresses(const std::vector<std::string>&)> look_up_targets;
 };
 
 // Who made a request, once let in: "api-key", or what a session authenticator names.
@@ -87,6 +91,12 @@ class Api {
   // /check): called once the request is authenticated and the zone exists.
   using ZoneEndpoint = std::function<ApiResponse(const ApiRequest&, const Zone&, const Principal&)>;
   void add_zone_endpoint(std::string method, std::string name, ZoneEndpoint endpoint);
+
+  // Before serving: called after each zone the API publishes (create, import, every saved
+  // change) with the records published; it must not block (the DNS side starts its watch of
+  // the zone's servers catching up, propagation.hpp).
+  using PublishHook = std::function<void(const Zone&, const std::vector<Record>&)>;
+  void on_publish(PublishHook hook) { publish_hook_ = std::move(hook); }
 
   Store& store() { return store_; }
   // The Prometheus text of GET /api/v1/metrics.
@@ -123,6 +133,7 @@ class Api {
   ApiOptions options_;
   SessionAuthenticator session_authenticator_;
   std::map<std::pair<std::string, std::string>, ZoneEndpoint> zone_endpoints_;
+  PublishHook publish_hook_;
 
   std::mutex locks_mutex_;
   std::map<std::string, std::shared_ptr<std::mutex>> zone_locks_;

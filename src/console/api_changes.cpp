@@ -71,6 +71,8 @@ ApiResponse Api::apply(const std::string& zone, std::vector<Proposal> proposals,
   const auto origin_name = *parse_zone_name(zone);
   const auto lock = zone_lock(zone);
   std::lock_guard guard(*lock);
+  // Outside targets looked up once per request, kept across conflict retries.
+  TargetAddresses looked_up;
   for (int attempt = 0; attempt <= options_.conflict_retries; ++attempt) {
     auto z = store_.get_zone(zone);
     if (!z) return store_error(z.error());
@@ -135,14 +137,30 @@ ApiResponse Api::apply(const std::string& zone, std::vector<Proposal> proposals,
       changes.push_back(Change{Change::Kind::update, normal[i]});
     }
 
+    // Targets outside the zone that the change brings, looked up at the edge (only when serve
+    // has a resolver); the records already saved are not looked up again on every edit.
+    const TargetAddresses* targets = nullptr;
+    if (options_.look_up_targets) {
+      std::vector<Record> brought;
+      for (std::size_t i = 0; i < proposed.size(); ++i)
+        if (origin[i]) brought.push_back(proposed[i]);
+      std::vector<std::string> wanted;
+      for (auto& t : outside_targets(origin_name, brought))
+        if (!looked_up.contains(t)) wanted.push_back(std::move(t));
+      if (!wanted.empty())
+        for (auto& [name, found] : options_.look_up_targets(wanted))
+          looked_up.insert_or_assign(name, std::move(found));
+      targets = &looked_up;
+    }
+
     // The zone's rules over the whole result; only what this change brings can block it.
     std::set<std::string> before;
     {
-      const auto old = check_zone_records(origin_name, *current);
+      const auto old = check_zone_records(origin_name, *current, targets);
       for (const auto* l : {&old.errors, &old.warnings, &old.notices})
         for (const auto& f : *l) before.insert(finding_key(f));
     }
-    auto all = check_zone_records(origin_name, proposed);
+    auto all = check_zone_records(origin_name, proposed, targets);
     Findings found{new_only(std::move(all.errors), before, origin),
                    new_only(std::move(all.warnings), before, origin),
                    new_only(std::move(all.notices), before, origin)};

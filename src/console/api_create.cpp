@@ -113,7 +113,12 @@ ApiResponse Api::create_zone(const ApiRequest& request, const Principal& who) {
       return api_json::refused(found);
     }
   }
-  found = check_zone_records(*name, records);
+  // An import's targets outside the zone are looked up as a change's are (ApiOptions).
+  TargetAddresses looked_up;
+  if (options_.look_up_targets)
+    if (auto wanted = outside_targets(*name, records); !wanted.empty())
+      looked_up = options_.look_up_targets(wanted);
+  found = check_zone_records(*name, records, options_.look_up_targets ? &looked_up : nullptr);
   if (!found.errors.empty() || (!found.warnings.empty() && !*accept)) {
     ++refused_;
     return api_json::refused(found);

@@ -19,6 +19,10 @@ ApiResponse json_response(int status, const nlohmann::json& body) {
 void add_dns_endpoints(Api& api, std::shared_ptr<PropagationTracker> propagation,
                        ZoneReportOptions report) {
   Api* router = &api;
+  // Every publish starts a watch of the zone's servers: caught_up_at without anyone polling.
+  api.on_publish([propagation](const Zone& zone, const std::vector<Record>& records) {
+    propagation->watch(zone, records);
+  });
   api.add_zone_endpoint(
       "GET", "propagation",
       [router, propagation](const ApiRequest&, const Zone& zone, const Principal&) {

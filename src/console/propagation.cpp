@@ -5,10 +5,15 @@
 
 #include <algorithm>
 #include <ctime>
+#include <thread>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -110,6 +115,69 @@ std::vector<ServerStatus> propagation_servers(const Zone& zone, const std::vecto
   return servers;
 }
 
+namespace {
+
+// Every server of `servers` asked for the zone's SOA at once, NS names without an address looked
+// up first (out-of-zone name servers); a name with several addresses adds a server per address.
+asio::awaitable<void> ask_all(const PropagationOptions& options, dns::Name origin,
+                              resolver::Resolver* resolver, std::vector<ServerStatus>* out) {
+  auto& servers = *out;
+  std::vector<std::size_t> unresolved;
+  for (std::size_t i = 0; i < servers.size(); ++i)
+    if (servers[i].address.empty()) unresolved.push_back(i);
+  std::vector<std::vector<std::string>> found(unresolved.size());
+  std::vector<std::string> errors(unresolved.size());
+  if (resolver) {
+    std::vector<asio::awaitable<void>> lookups;
+    for (std::size_t k = 0; k < unresolved.size(); ++k)
+      if (auto name = dns::Name::from_text(servers[unresolved[k]].name))
+        lookups.push_back(look_up(resolver, *name, &found[k], &errors[k]));
+    co_await checks::run_parallel(std::move(lookups));
+  }
+  std::vector<ServerStatus> looked_up;
+  for (std::size_t k = 0; k < unresolved.size(); ++k) {
+    auto& s = servers[unresolved[k]];
+    if (found[k].empty()) {
+      s.error = resolver ? fmt::format("no address for {}: {}", s.name, errors[k])
+                         : fmt::format("no address for {} in the zone, and no resolver configured",
+                                       s.name);
+      continue;
+    }
+    s.address = found[k].front();
+    for (std::size_t j = 1; j < found[k].size(); ++j)
+      looked_up.push_back({s.name, found[k][j], s.port, {}, false, {}, {}});
+  }
+  servers.insert(servers.end(), looked_up.begin(), looked_up.end());
+  std::vector<asio::awaitable<void>> asks;
+  for (auto& s : servers)
+    if (!s.address.empty() && s.error.empty()) asks.push_back(ask_soa(origin, &s, options.timeout));
+  co_await checks::run_parallel(std::move(asks));
+}
+
+}  // namespace
+
+// One thread for the watches of every zone: an io_context kept running by its work guard.
+struct PropagationTracker::Watcher {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
+  std::thread thread{[this] { io.run(); }};
+  ~Watcher() {
+    io.stop();
+    thread.join();
+  }
+};
+
+PropagationTracker::PropagationTracker(PropagationOptions options) : options_(std::move(options)) {}
+
+PropagationTracker::~PropagationTracker() {
+  std::unique_ptr<Watcher> watcher;
+  {
+    std::lock_guard lock(mutex_);
+    watcher = std::move(watcher_);
+  }
+  watcher.reset();  // stops and joins before the members the watches use go
+}
+
 std::vector<ServerStatus> PropagationTracker::probe(const Zone& zone,
                                                     const std::vector<Record>& records) {
   auto servers = propagation_servers(zone, records, options_);
@@ -121,45 +189,16 @@ std::vector<ServerStatus> PropagationTracker::probe(const Zone& zone,
   asio::io_context io(1);
   std::optional<resolver::Resolver> resolver;
   if (options_.resolver) resolver.emplace(io.get_executor(), *options_.resolver);
-  auto task = [&]() -> asio::awaitable<void> {
-    // The NS names the zone has no address for, looked up (out-of-zone name servers).
-    std::vector<std::size_t> unresolved;
-    for (std::size_t i = 0; i < servers.size(); ++i)
-      if (servers[i].address.empty()) unresolved.push_back(i);
-    std::vector<std::vector<std::string>> found(unresolved.size());
-    std::vector<std::string> errors(unresolved.size());
-    if (resolver) {
-      std::vector<asio::awaitable<void>> lookups;
-      for (std::size_t k = 0; k < unresolved.size(); ++k)
-        if (auto name = dns::Name::from_text(servers[unresolved[k]].name))
-          lookups.push_back(look_up(&*resolver, *name, &found[k], &errors[k]));
-      co_await checks::run_parallel(std::move(lookups));
-    }
-    std::vector<ServerStatus> looked_up;
-    for (std::size_t k = 0; k < unresolved.size(); ++k) {
-      auto& s = servers[unresolved[k]];
-      if (found[k].empty()) {
-        s.error =
-            resolver
-                ? fmt::format("no address for {}: {}", s.name, errors[k])
-                : fmt::format("no address for {} in the zone, and no resolver configured", s.name);
-        continue;
-      }
-      s.address = found[k].front();
-      for (std::size_t j = 1; j < found[k].size(); ++j)
-        looked_up.push_back({s.name, found[k][j], s.port, {}, false, {}, {}});
-    }
-    servers.insert(servers.end(), looked_up.begin(), looked_up.end());
-    std::vector<asio::awaitable<void>> asks;
-    for (auto& s : servers)
-      if (!s.address.empty() && s.error.empty())
-        asks.push_back(ask_soa(*origin, &s, options_.timeout));
-    co_await checks::run_parallel(std::move(asks));
-  };
-  asio::co_spawn(io, task(), asio::detached);
+  asio::co_spawn(io, ask_all(options_, *origin, resolver ? &*resolver : nullptr, &servers),
+                 asio::detached);
   io.run();
+  remember(zone, servers);
+  return servers;
+}
 
+bool PropagationTracker::remember(const Zone& zone, std::vector<ServerStatus>& servers) {
   const std::string now = now_rfc3339();
+  bool all = true;
   std::lock_guard lock(mutex_);
   for (auto& s : servers) {
     if (s.serial) {
@@ -167,6 +206,7 @@ std::vector<ServerStatus> PropagationTracker::probe(const Zone& zone,
       s.caught_up = order == checks::SerialOrder::equal || order == checks::SerialOrder::greater;
     }
     if (s.address.empty()) continue;
+    all = all && s.caught_up;
     const std::string key = fmt::format("{} {} {}", lower(zone.name), s.address, s.port);
     auto it = caught_up_.find(key);
     if (!s.caught_up) {
@@ -177,7 +217,43 @@ std::vector<ServerStatus> PropagationTracker::probe(const Zone& zone,
       it = caught_up_.insert_or_assign(key, Seen{zone.serial, now}).first;
     s.caught_up_at = it->second.at;
   }
-  return servers;
+  return all;
+}
+
+void PropagationTracker::watch(const Zone& zone, const std::vector<Record>& records) {
+  auto origin = dns::Name::from_text(zone.name);
+  if (!origin) return;
+  auto servers = propagation_servers(zone, records, options_);
+  std::lock_guard lock(mutex_);
+  watched_[lower(zone.name)] = zone.serial;
+  if (!watcher_) watcher_ = std::make_unique<Watcher>();
+  asio::co_spawn(watcher_->io, watch_zone(zone, *origin, std::move(servers)), asio::detached);
+}
+
+asio::awaitable<void> PropagationTracker::watch_zone(Zone zone, dns::Name origin,
+                                                     std::vector<ServerStatus> servers) {
+  auto executor = co_await asio::this_coro::executor;
+  std::optional<resolver::Resolver> resolver;
+  if (options_.resolver) resolver.emplace(executor, *options_.resolver);
+  asio::steady_timer timer(executor);
+  const auto until = std::chrono::steady_clock::now() + options_.watch_for;
+  const std::string key = lower(zone.name);
+  for (;;) {
+    {
+      // A newer publish has its own watch (or the zone was published again at this serial).
+      std::lock_guard lock(mutex_);
+      const auto it = watched_.find(key);
+      if (it == watched_.end() || it->second != zone.serial) co_return;
+    }
+    auto round = servers;
+    co_await ask_all(options_, origin, resolver ? &*resolver : nullptr, &round);
+    if (remember(zone, round)) co_return;
+    if (std::chrono::steady_clock::now() + options_.poll_interval > until) co_return;
+    timer.expires_after(options_.poll_interval);
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
 }
 
 nlohmann::json PropagationTracker::status_json(const Zone& zone,

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "console/store.hpp"
@@ -31,6 +33,10 @@ struct PropagationOptions {
   // the error saying so.
   std::optional<resolver::ResolverConfig> resolver;
   std::chrono::milliseconds timeout{1500};  // per SOA query
+  // After each publish (watch()): the servers asked every poll_interval until all answer the
+  // new serial, a newer one is published, or watch_for has passed.
+  std::chrono::milliseconds poll_interval{1000};
+  std::chrono::milliseconds watch_for{120000};
 };
 
 struct ServerStatus {
@@ -46,10 +52,19 @@ struct ServerStatus {
 // Any thread may call it; calls for one zone share the memory of when servers caught up.
 class PropagationTracker {
  public:
-  explicit PropagationTracker(PropagationOptions options) : options_(std::move(options)) {}
+  explicit PropagationTracker(PropagationOptions options);
+  ~PropagationTracker();  // ends the watches (their thread joined)
+  PropagationTracker(const PropagationTracker&) = delete;
+  PropagationTracker& operator=(const PropagationTracker&) = delete;
 
   // Asks every server at once and waits for all (each at most the timeout, plus the lookups).
   std::vector<ServerStatus> probe(const Zone& zone, const std::vector<Record>& records);
+
+  // Called after a publish; returns at once. The zone's servers are asked in the background
+  // (one thread for every zone's watch, started at the first) until they have caught up, so
+  // `caught_up_at` is when a server was first seen at the serial within poll_interval, whether
+  // or not anyone asks /propagation meanwhile.
+  void watch(const Zone& zone, const std::vector<Record>& records);
 
   // {zone, serial, servers: [{name, address, port, serial, caught_up, caught_up_at, error}]}
   nlohmann::json status_json(const Zone& zone, const std::vector<Record>& records);
@@ -61,7 +76,15 @@ class PropagationTracker {
     std::uint32_t serial = 0;  // the committed serial it caught up with
     std::string at;
   };
-  std::map<std::string, Seen> caught_up_;  // "zone address port" → when
+  std::map<std::string, Seen> caught_up_;         // "zone address port" → when
+  std::map<std::string, std::uint32_t> watched_;  // zone → the serial its watch is for
+
+  // Remembers who caught up (setting their caught_up and caught_up_at); true when every server
+  // with an address has.
+  bool remember(const Zone& zone, std::vector<ServerStatus>& servers);
+  asio::awaitable<void> watch_zone(Zone zone, dns::Name origin, std::vector<ServerStatus> servers);
+  struct Watcher;
+  std::unique_ptr<Watcher> watcher_;  // under mutex_
 };
 
 // The servers to ask for a zone, without their answers: the NS names' addresses as the records

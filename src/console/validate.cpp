@@ -1,5 +1,6 @@
 #include "console/validate.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string_view>
 #include <utility>
@@ -79,7 +80,66 @@ void long_mx_ttls(const std::vector<Record>& records, Findings& out) {
           "ttl", r, i));
 }
 
+// The target of an MX, NS or SRV value as stored (absolute): its last field ("mx.example.net."
+// for MX and NS, "weight port target" for SRV, RFC 2782). Empty for other types.
+std::string target_of(const Record& r) {
+  if (r.type != "MX" && r.type != "NS" && r.type != "SRV") return {};
+  const auto space = r.value.find_last_of(" \t");
+  std::string target = space == std::string::npos ? r.value : r.value.substr(space + 1);
+  for (auto& c : target) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return target;
+}
+
+bool outside(const dns::Name& zone, const std::string& target) {
+  if (target.empty() || target == ".") return false;
+  // An address written as a name is target-is-ip-literal's already; nothing to look up.
+  if (target.find_first_not_of("0123456789.") == std::string::npos ||
+      target.find(':') != std::string::npos)
+    return false;
+  auto name = dns::Name::from_text(target);
+  return name && !name->is_subdomain_of(zone);
+}
+
+// RFC 5321 §5.1 (MX), RFC 2181 §10.3 (NS), RFC 2782 (SRV): a target must have an address. For
+// names outside the zone only a lookup can tell; its answer is the edge's (target_lookup).
+void outside_addresses(const dns::Name& zone, const std::vector<Record>& records,
+                       const TargetAddresses& targets, Findings& out) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    const std::string target = target_of(r);
+    if (!outside(zone, target)) continue;
+    const auto found = targets.find(target);
+    if (found == targets.end()) continue;
+    const auto& [state, detail] = found->second;
+    if (state == TargetAddress::State::no_address)
+      out.warnings.push_back(finding(
+          "target-no-address",
+          fmt::format("the {} target {} is outside the zone and has no A or AAAA record ({}): "
+                      "nothing can connect to it until it has one",
+                      r.type, target, detail),
+          "value", r, i));
+    else if (state == TargetAddress::State::unverified)
+      out.notices.push_back(finding(
+          "target-not-verified",
+          fmt::format("the {} target {} is outside the zone and its address could not be looked "
+                      "up ({}): not verified",
+                      r.type, target, detail),
+          "value", r, i));
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> outside_targets(const dns::Name& zone,
+                                         const std::vector<Record>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    std::string target = target_of(r);
+    if (outside(zone, target) && std::find(out.begin(), out.end(), target) == out.end())
+      out.push_back(std::move(target));
+  }
+  return out;
+}
 
 tl::expected<Record, Finding> check_draft(const RecordDraft& draft, const dns::Name& zone) {
   auto refuse = [](std::string code, std::string message, std::string field) {
@@ -104,7 +164,8 @@ tl::expected<Record, Finding> check_draft(const RecordDraft& draft, const dns::N
   return *normal;
 }
 
-Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& records) {
+Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& records,
+                            const TargetAddresses* targets) {
   Findings out;
   // The zone as text, one record per line, so line N is records[N-1]: the zone checks place
   // each finding at a line and so at its record.
@@ -140,6 +201,7 @@ Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& re
   }
   long_mx_ttls(records, out);
   equal_priorities(records, out);
+  if (targets) outside_addresses(zone, records, *targets, out);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,10 +50,32 @@ struct RecordDraft {
 // bad-value with the zone parser's message) and returns the record in the stored form.
 tl::expected<Record, Finding> check_draft(const RecordDraft& draft, const dns::Name& zone);
 
+// What a lookup of a target outside the zone found (A and AAAA through serve's resolver, done
+// at the edge: target_lookup.hpp in the console's DNS side). The validator only reads these.
+struct TargetAddress {
+  enum class State : std::uint8_t {
+    has_address,  // an A or AAAA record
+    no_address,   // NXDOMAIN or NODATA for both: a definite answer (RFC 2308)
+    unverified,   // a timeout or SERVFAIL: nothing can be said
+  } state = State::unverified;
+  std::string detail;  // "A nxdomain, AAAA nxdomain", "A timeout, AAAA timeout: …"
+};
+// Keyed by the target, lowercased and absolute ("mx.example.net.").
+using TargetAddresses = std::map<std::string, TargetAddress>;
+
+// The MX, NS and SRV targets among `records` that are outside `zone` (lowercased, absolute,
+// each once, in order): the names the zone's own records cannot say have an address. A null
+// MX (".", RFC 7505) is no target.
+std::vector<std::string> outside_targets(const dns::Name& zone, const std::vector<Record>& records);
+
 // The checks over the whole zone: the zone checks (RFC 1035, 2181, 5321, 7505 rules, with their
 // codes) over exactly `records`, plus mx-equal-priority (notice) and mx-ttl-long (warning).
-// A finding names the record it is placed at.
-Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& records);
+// With `targets`, every MX/NS/SRV record whose outside target was looked up and has no address
+// is a target-no-address warning (the name may be set up elsewhere next: the operator decides),
+// and one whose lookup failed is a target-not-verified notice. A finding names the record it
+// is placed at.
+Findings check_zone_records(const dns::Name& zone, const std::vector<Record>& records,
+                            const TargetAddresses* targets = nullptr);
 
 inline constexpr std::int64_t kMaxTtl = 2147483647;  // RFC 2181 §8: TTLs are 31-bit
 

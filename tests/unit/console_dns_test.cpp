@@ -1,10 +1,14 @@
 // The console's DNS side over a real DnsServer on loopback: records published and withdrawn,
 // propagation per server with caught_up_at, and the Test button's findings and route plan.
+#include <ctime>
+#include <thread>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "console/dns_publisher.hpp"
 #include "console/propagation.hpp"
+#include "console/target_lookup.hpp"
 #include "console/zone_build.hpp"
 #include "console/zone_report.hpp"
 #include "managed_zones_helpers.hpp"
@@ -338,6 +342,196 @@ TEST(ZoneReport, WithResolverRunsTheCheckReport) {
   for (const auto& f : report["findings"])
     if (f["area"] != "zone" && f["area"] != "mx") beyond_zone = true;
   EXPECT_TRUE(beyond_zone) << report.dump(2);
+}
+
+}  // namespace
+}  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// A zone outside the console's, served by a real DnsServer: mx1 has an address, mx2 does not
+// exist, mx3 exists with a TXT record only (NODATA for A and AAAA).
+std::vector<Record> elsewhere_records() {
+  return {
+      {1,
+       "elsewhere.test.",
+       3600,
+       "SOA",
+       {},
+       "ns1.elsewhere.test. hostmaster.elsewhere.test. 1 3600 600 86400 300"},
+      {2, "elsewhere.test.", 3600, "NS", {}, "ns1.elsewhere.test."},
+      {3, "ns1.elsewhere.test.", 3600, "A", {}, "127.0.0.1"},
+      {4, "mx1.elsewhere.test.", 3600, "A", {}, "192.0.2.41"},
+      {5, "mx3.elsewhere.test.", 3600, "TXT", {}, "\"no address here\""},
+  };
+}
+
+resolver::ResolverConfig stub_to(std::uint16_t port) {
+  resolver::ResolverConfig config;
+  config.servers.push_back({asio::ip::make_address("127.0.0.1"), port});
+  return config;
+}
+
+TEST(TargetLookup, AnswersFromARealServer) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(Zone{"elsewhere.test.", 1, "", ""}, elsewhere_records()));
+  using State = TargetAddress::State;
+  const auto found = look_up_targets(
+      stub_to(port), {"mx1.elsewhere.test.", "mx2.elsewhere.test.", "mx3.elsewhere.test."});
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found.at("mx1.elsewhere.test.").state, State::has_address);
+  EXPECT_EQ(found.at("mx2.elsewhere.test.").state, State::no_address);
+  EXPECT_NE(found.at("mx2.elsewhere.test.").detail.find("nxdomain"), std::string::npos)
+      << found.at("mx2.elsewhere.test.").detail;
+  EXPECT_EQ(found.at("mx3.elsewhere.test.").state, State::no_address);
+  // Over max_names: the rest are said not verified, not looked up.
+  TargetLookupOptions one;
+  one.max_names = 1;
+  const auto capped =
+      look_up_targets(stub_to(port), {"mx1.elsewhere.test.", "mx2.elsewhere.test."}, one);
+  EXPECT_EQ(capped.at("mx1.elsewhere.test.").state, State::has_address);
+  EXPECT_EQ(capped.at("mx2.elsewhere.test.").state, State::unverified);
+}
+
+// A server that takes queries and never answers: the lookup ends within its budget, unverified.
+TEST(TargetLookup, SilentServerIsBoundedAndUnverified) {
+  asio::io_context io;
+  asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  TargetLookupOptions options;
+  options.timeout = std::chrono::milliseconds(200);
+  options.budget = std::chrono::milliseconds(600);
+  const auto start = std::chrono::steady_clock::now();
+  const auto found = look_up_targets(stub_to(silent.local_endpoint().port()),
+                                     {"mx1.elsewhere.test.", "mx2.elsewhere.test."}, options);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(3));
+  EXPECT_EQ(found.at("mx1.elsewhere.test.").state, TargetAddress::State::unverified);
+  EXPECT_NE(found.at("mx1.elsewhere.test.").detail.find("timeout"), std::string::npos)
+      << found.at("mx1.elsewhere.test.").detail;
+}
+
+// The API with the lookups wired as `mxkit serve` wires them: an MX to an outside name without
+// an address is a warning that blocks until accepted; one with an address saves at once.
+TEST(TargetLookup, ApiWarnsOnOutsideTargetWithoutAddress) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(Zone{"elsewhere.test.", 1, "", ""}, elsewhere_records()));
+  const auto dir = auth::test::scratch_dir("console-target-lookup");
+  auto store = open_store((dir / "data").string());
+  ASSERT_TRUE(store) << store.error().message;
+  ApiOptions options;
+  options.api_keys = {"k"};
+  options.look_up_targets = [config = stub_to(port)](const std::vector<std::string>& names) {
+    return look_up_targets(config, names);
+  };
+  Api api(**store, nullptr, options);
+  auto call = [&](std::string method, std::string path, std::string body) {
+    ApiRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  ASSERT_EQ(call("POST", "/api/v1/zones", R"({"name":"example.test","ns":["ns1.elsewhere.test."]})")
+                .status,
+            201);
+  auto good = call("POST", "/api/v1/zones/example.test/records",
+                   R"({"name":"@","type":"MX","priority":10,"value":"mx1.elsewhere.test."})");
+  EXPECT_EQ(good.status, 201) << good.body;
+  auto bad = call("POST", "/api/v1/zones/example.test/records",
+                  R"({"name":"@","type":"MX","priority":20,"value":"mx2.elsewhere.test."})");
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  auto refused = nlohmann::json::parse(bad.body);
+  ASSERT_EQ(refused["warnings"].size(), 1u) << bad.body;
+  EXPECT_EQ(refused["warnings"][0]["code"], "target-no-address");
+  EXPECT_EQ(refused["warnings"][0]["field"], "value");
+  auto accepted = call(
+      "POST", "/api/v1/zones/example.test/records",
+      R"({"name":"@","type":"MX","priority":20,"value":"mx2.elsewhere.test.","accept_warnings":true})");
+  EXPECT_EQ(accepted.status, 201) << accepted.body;
+  // Saved with the warning accepted, it no longer blocks unrelated edits.
+  auto other = call("POST", "/api/v1/zones/example.test/records",
+                    R"({"name":"www","type":"A","value":"192.0.2.80"})");
+  EXPECT_EQ(other.status, 201) << other.body;
+}
+
+}  // namespace
+}  // namespace mxkit::console
+
+namespace mxkit::console {
+namespace {
+
+// "2026-12-05T17:40:02Z" → seconds since the epoch.
+std::int64_t epoch_of(const std::string& rfc3339) {
+  std::tm tm{};
+  EXPECT_NE(strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm), nullptr) << rfc3339;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::int64_t epoch_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// After a publish the tracker asks the servers by itself: a secondary that catches up while
+// nobody calls probe() has caught_up_at from the watch, before the first probe.
+TEST(Propagation, WatchRecordsCatchUpWithoutPolling) {
+  const auto primary_port = free_port();
+  ServerThread primary(options_on(primary_port), {});
+  const auto secondary_port = free_port();
+  ServerThread secondary(options_on(secondary_port), {});
+  DnsPublisher to_primary(*primary), to_secondary(*secondary);
+  ASSERT_TRUE(to_primary.publish(zone_at(7), example_records(7)));
+  ASSERT_TRUE(to_secondary.publish(zone_at(6), example_records(6)));
+
+  PropagationOptions options;
+  options.ns_port = primary_port;
+  options.secondaries.push_back({"127.0.0.1", secondary_port});
+  options.timeout = std::chrono::milliseconds(300);
+  options.poll_interval = std::chrono::milliseconds(200);
+  PropagationTracker tracker(options);
+  tracker.watch(zone_at(7), example_records(7));
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ASSERT_TRUE(to_secondary.publish(zone_at(7), example_records(7)));
+  const auto caught_up = epoch_now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  const auto asked = epoch_now();
+  const auto servers = tracker.probe(zone_at(7), example_records(7));
+  ASSERT_EQ(servers.size(), 2u);
+  for (const auto& s : servers) {
+    ASSERT_TRUE(s.caught_up) << s.port << " " << s.error;
+    // Seen by the watch within a poll of catching up, seconds before this first probe.
+    EXPECT_LE(epoch_of(s.caught_up_at), caught_up + 1) << s.port;
+    EXPECT_LE(epoch_of(s.caught_up_at), asked - 2) << s.port;
+  }
+  EXPECT_GE(epoch_of(servers[1].caught_up_at), caught_up - 1);  // not before it had the serial
+}
+
+// A newer publish ends the older watch; the watch of a serial nobody serves ends at watch_for.
+TEST(Propagation, WatchEnds) {
+  const auto port = free_port();
+  ServerThread server(options_on(port), {});
+  DnsPublisher publisher(*server);
+  ASSERT_TRUE(publisher.publish(zone_at(7), example_records(7)));
+  PropagationOptions options;
+  options.ns_port = port;
+  options.timeout = std::chrono::milliseconds(200);
+  options.poll_interval = std::chrono::milliseconds(100);
+  options.watch_for = std::chrono::milliseconds(500);
+  auto tracker = std::make_unique<PropagationTracker>(options);
+  tracker->watch(zone_at(8), example_records(8));  // never served: polled until watch_for
+  tracker->watch(zone_at(9), example_records(9));  // supersedes 8
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  tracker.reset();  // joins the watch thread at once, whatever is pending
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 }  // namespace

@@ -305,5 +305,51 @@ TEST(CheckZone, MissingSoaAndNs) {
   EXPECT_EQ(f.errors[0].code, "no-soa");
 }
 
+// Targets outside the zone: which names the edge is asked to look up, and what its answers do.
+TEST(CheckZone, OutsideTargetsToLookUp) {
+  auto records = base_zone();
+  records.push_back(rec("example.test.", "MX", "MX.Elsewhere.NET.", 20));
+  records.push_back(rec("example.test.", "MX", "mx.elsewhere.net.", 30));  // once
+  records.push_back(rec("example.test.", "NS", "ns.elsewhere.net."));
+  records.push_back(rec("_sip._tcp.example.test.", "SRV", "5 5060 sip.elsewhere.net.", 0));
+  records.push_back(rec("other.example.test.", "MX", ".", 0));                 // null MX: no target
+  records.push_back(rec("ip.example.test.", "MX", "192.0.2.1.", 10));          // an IP literal's
+  records.push_back(rec("www.example.test.", "CNAME", "www.elsewhere.net."));  // not a target
+  EXPECT_EQ(
+      outside_targets(zone_name(), records),
+      (std::vector<std::string>{"mx.elsewhere.net.", "ns.elsewhere.net.", "sip.elsewhere.net."}));
+  EXPECT_TRUE(outside_targets(zone_name(), base_zone()).empty());
+}
+
+TEST(CheckZone, OutsideTargetAnswers) {
+  using State = TargetAddress::State;
+  auto records = base_zone();
+  records.push_back(rec("example.test.", "MX", "good.elsewhere.net.", 20));
+  records.push_back(rec("example.test.", "MX", "none.elsewhere.net.", 30));
+  records.push_back(rec("example.test.", "MX", "slow.elsewhere.net.", 40));
+  records.push_back(rec("example.test.", "MX", "unasked.elsewhere.net.", 50));
+  const TargetAddresses targets = {
+      {"good.elsewhere.net.", {State::has_address, ""}},
+      {"none.elsewhere.net.", {State::no_address, "A nxdomain, AAAA nxdomain"}},
+      {"slow.elsewhere.net.", {State::unverified, "A timeout, AAAA timeout"}},
+  };
+  // Without lookups (serve without resolver options): nothing said about outside targets.
+  const auto plain = check_zone_records(zone_name(), records);
+  EXPECT_TRUE(plain.errors.empty() && plain.warnings.empty() && plain.notices.empty());
+
+  const auto f = check_zone_records(zone_name(), records, &targets);
+  EXPECT_TRUE(f.errors.empty());
+  ASSERT_EQ(f.warnings.size(), 1u);
+  EXPECT_EQ(f.warnings[0].code, "target-no-address");
+  EXPECT_EQ(f.warnings[0].field, "value");
+  ASSERT_TRUE(f.warnings[0].record && f.warnings[0].index);
+  EXPECT_EQ(f.warnings[0].record->value, "none.elsewhere.net.");
+  EXPECT_EQ(*f.warnings[0].index, base_zone().size() + 1);
+  EXPECT_NE(f.warnings[0].message.find("nxdomain"), std::string::npos) << f.warnings[0].message;
+  ASSERT_EQ(f.notices.size(), 1u);
+  EXPECT_EQ(f.notices[0].code, "target-not-verified");
+  EXPECT_EQ(f.notices[0].record->value, "slow.elsewhere.net.");
+}
+
 }  // namespace
 }  // namespace mxkit::console
