@@ -175,6 +175,12 @@ core::Result<void> MailService::start() {
         runner->submit(message, std::move(content));
       },
       log_serve);
+  // Local mail is written to its Maildirs before the 250 (docs/architecture.md, "Delivery at
+  // reception"); the rest, and local mail whose delivery fails, goes through the spool.
+  smtp_->set_at_once([runner](queue::Message message, std::shared_ptr<const std::string> content,
+                              mta::AtOnceDone done) {
+    runner->deliver_at_once(std::move(message), std::move(content), std::move(done));
+  });
   if (auto started = smtp_->start(); !started) {
     control_->stop();
     return started;

@@ -1,8 +1,10 @@
 // Maildir delivery (see maildir.hpp).
 #include "delivery/maildir.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <system_error>
 #include <utility>
 
@@ -93,44 +95,82 @@ bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name
   return false;
 }
 
-MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname)
-    : root_(std::move(root)), hostname_(std::move(hostname)), worker_([this] { run(); }) {}
+MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname,
+                               std::size_t writers)
+    : root_(std::move(root)), hostname_(std::move(hostname)) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, writers); ++i)
+    writers_.emplace_back([this] { write_loop(); });
+  syncer_ = std::thread([this] { sync_loop(); });
+}
 
 MaildirCourier::~MaildirCourier() { stop(); }
 
 void MaildirCourier::deliver(DeliveryJob job, DeliveryDone done) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(job), std::move(done)});
+    queue_.push_back({std::move(job), std::move(done), {}, {}});
   }
-  wake_.notify_one();
+  work_cv_.notify_one();
 }
 
 void MaildirCourier::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !worker_.joinable()) return;
-    stopping_ = true;
+    if (stopping_ && writers_.empty() && !syncer_.joinable()) return;
+    stopping_ = true;  // jobs handed over already are still written and reported
   }
-  wake_.notify_one();
-  if (worker_.joinable()) worker_.join();
+  work_cv_.notify_all();
+  for (auto& writer : writers_)
+    if (writer.joinable()) writer.join();
+  writers_.clear();
+  {
+    std::lock_guard lock(mutex_);  // the last writer gone: wake the syncer to finish
+  }
+  ready_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
 }
 
-void MaildirCourier::run() {
+void MaildirCourier::write_loop() {
   for (;;) {
-    std::deque<Pending> batch;
+    Pending pending;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
-      batch.swap(queue_);
+      pending = std::move(queue_.front());
+      queue_.pop_front();
+      ++writing_;
     }
-    deliver_batch(batch);
+    write_copies(pending);
+    {
+      std::lock_guard lock(mutex_);
+      --writing_;
+      ready_.push_back(std::move(pending));
+    }
+    ready_cv_.notify_one();
+  }
+}
+
+void MaildirCourier::sync_loop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(mutex_);
+      ready_cv_.wait(lock, [this] {
+        return !ready_.empty() || (stopping_ && queue_.empty() && writing_ == 0);
+      });
+      if (ready_.empty()) return;
+      batch.swap(ready_);
+    }
+    sync_folders(batch);
   }
 }
 
 core::Result<void> MaildirCourier::ensure_folder(const std::filesystem::path& folder) {
-  if (known_folders_.contains(folder)) return {};
+  {
+    std::lock_guard lock(folders_mutex_);
+    if (known_folders_.contains(folder)) return {};
+  }
   std::error_code ec;
   const bool existed = std::filesystem::exists(folder / "new", ec);
   for (const char* sub : {"tmp", "new", "cur"}) {
@@ -146,92 +186,86 @@ core::Result<void> MaildirCourier::ensure_folder(const std::filesystem::path& fo
       if (dir == root_) break;
     }
   }
+  std::lock_guard lock(folders_mutex_);
   known_folders_.insert(folder);
   return {};
 }
 
-void MaildirCourier::deliver_batch(std::deque<Pending>& batch) {
-  struct Copy {
-    std::size_t job = 0, slot = 0;
-    std::filesystem::path folder;
-    std::string name;
-    int fd = -1;
-  };
-  std::vector<std::vector<DeliveryResult>> results(batch.size());
-  std::vector<Copy> copies;
-  for (std::size_t j = 0; j < batch.size(); ++j) {
-    const DeliveryJob& job = batch[j].job;
-    results[j].resize(job.recipients.size());
-    const auto arrival =
-        std::chrono::duration_cast<std::chrono::seconds>(job.message.arrival.time_since_epoch());
-    std::string text;  // built once per message, for its first copy
-    for (std::size_t slot = 0; slot < job.recipients.size(); ++slot) {
-      const std::size_t index = job.recipients[slot];
-      const auto& recipient = job.message.recipients.at(index);
-      DeliveryResult& result = results[j][slot];
-      auto folder = maildir_folder(root_, recipient.address);
-      if (!folder) {
-        result = {DeliveryResult::Status::Bounced, "550 5.1.3 " + folder.error().message, "5.1.3",
-                  "maildir"};
-        continue;
-      }
-      if (auto made = ensure_folder(*folder); !made) {
-        result = deferred(made.error().message);
-        continue;
-      }
-      Copy copy{j, slot, *folder,
-                maildir_file_name(job.message.id, index, arrival.count(), hostname_)};
-      // Only a copy that may have been written before (a recovered message, or a retry) is
-      // looked for; a first attempt in this run cannot have left one in new/.
-      if ((job.recovered || recipient.attempts > 0) && maildir_has_copy(copy.folder, copy.name)) {
-        result = {DeliveryResult::Status::Delivered, "250 2.0.0 delivered to maildir (copy found)",
-                  "2.0.0", "maildir"};
-        continue;
-      }
-      if (text.empty()) text = maildir_content(job.message.sender, *job.content);
-      const auto tmp = copy.folder / "tmp" / copy.name;
-      copy.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (copy.fd < 0 || !core::write_all(copy.fd, text)) {
-        result = deferred(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
-        if (copy.fd >= 0) ::close(copy.fd);
-        continue;
-      }
-      copies.push_back(std::move(copy));
+// One job on a writer thread: each copy written in tmp/, fsynced and renamed into new/. The
+// copy counts as delivered only after the syncer has fsynced that new/ folder.
+void MaildirCourier::write_copies(Pending& pending) {
+  const DeliveryJob& job = pending.job;
+  pending.results.resize(job.recipients.size());
+  const auto arrival =
+      std::chrono::duration_cast<std::chrono::seconds>(job.message.arrival.time_since_epoch());
+  std::string text;  // built once per message, for its first copy
+  for (std::size_t slot = 0; slot < job.recipients.size(); ++slot) {
+    const std::size_t index = job.recipients[slot];
+    const auto& recipient = job.message.recipients.at(index);
+    DeliveryResult& result = pending.results[slot];
+    auto folder = maildir_folder(root_, recipient.address);
+    if (!folder) {
+      result = {DeliveryResult::Status::Bounced, "550 5.1.3 " + folder.error().message, "5.1.3",
+                "maildir"};
+      continue;
     }
-  }
-  // Every file's data first, then the renames, then one fsync per new/ folder: a copy is
-  // reported delivered only when its name in new/ is on disk.
-  std::set<std::filesystem::path> folders;
-  for (auto& copy : copies) {
-    DeliveryResult& result = results[copy.job][copy.slot];
-    const auto tmp = copy.folder / "tmp" / copy.name;
-    const bool synced = ::fsync(copy.fd) == 0;
+    if (auto made = ensure_folder(*folder); !made) {
+      result = deferred(made.error().message);
+      continue;
+    }
+    const std::string name = maildir_file_name(job.message.id, index, arrival.count(), hostname_);
+    // Only a copy that may have been written before (a recovered message, or a retry) is
+    // looked for; a first attempt in this run cannot have left one in new/.
+    if ((job.recovered || recipient.attempts > 0) && maildir_has_copy(*folder, name)) {
+      result = {DeliveryResult::Status::Delivered, "250 2.0.0 delivered to maildir (copy found)",
+                "2.0.0", "maildir"};
+      continue;
+    }
+    if (text.empty()) text = maildir_content(job.message.sender, *job.content);
+    const auto tmp = *folder / "tmp" / name;
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || !core::write_all(fd, text)) {
+      result = deferred(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
+      if (fd >= 0) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+      }
+      continue;
+    }
+    const bool synced = ::fsync(fd) == 0;
     const std::string why = errno_text();
-    ::close(copy.fd);
+    ::close(fd);
     if (!synced) {
       result = deferred(fmt::format("cannot fsync {}: {}", tmp.string(), why));
       ::unlink(tmp.c_str());
       continue;
     }
-    if (::rename(tmp.c_str(), (copy.folder / "new" / copy.name).c_str()) != 0) {
+    if (::rename(tmp.c_str(), (*folder / "new" / name).c_str()) != 0) {
       result = deferred(fmt::format("cannot rename {} into new/: {}", tmp.string(), errno_text()));
       ::unlink(tmp.c_str());
       continue;
     }
     result = {DeliveryResult::Status::Delivered, "250 2.0.0 delivered to maildir", "2.0.0",
               "maildir"};
-    folders.insert(copy.folder);
+    pending.renamed.push_back({slot, *folder});
   }
-  for (const auto& folder : folders) {
-    auto synced = core::fsync_dir(folder / "new");
-    if (synced) continue;
-    const std::string why = synced.error().message;
-    for (auto& copy : copies)
-      if (copy.folder == folder &&
-          results[copy.job][copy.slot].status == DeliveryResult::Status::Delivered)
-        results[copy.job][copy.slot] = deferred(why);
+}
+
+// Group commit: one fsync of each new/ folder for every copy the writers finished meanwhile.
+void MaildirCourier::sync_folders(std::vector<Pending>& batch) {
+  std::set<std::filesystem::path> folders;
+  for (const auto& pending : batch)
+    for (const auto& [slot, folder] : pending.renamed) folders.insert(folder);
+  std::map<std::filesystem::path, std::string> failed;
+  for (const auto& folder : folders)
+    if (auto synced = core::fsync_dir(folder / "new"); !synced)
+      failed.emplace(folder, synced.error().message);
+  for (auto& pending : batch) {
+    for (const auto& [slot, folder] : pending.renamed)
+      if (auto it = failed.find(folder); it != failed.end())
+        pending.results[slot] = deferred(it->second);
+    pending.done(std::move(pending.results));
   }
-  for (std::size_t j = 0; j < batch.size(); ++j) batch[j].done(std::move(results[j]));
 }
 
 }  // namespace mxkit::delivery

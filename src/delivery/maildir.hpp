@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 #include "delivery/courier.hpp"
@@ -44,12 +46,13 @@ std::string maildir_content(std::string_view sender, std::string_view content);
 // moves it, appending ":2,FLAGS").
 bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name);
 
-// The Courier for local mailboxes. One worker thread takes every job waiting, writes all their
-// files, fsyncs them, renames them into new/ and fsyncs each new/ folder once for the batch
-// (the Maildir side of group commit), then reports.
+// The Courier for local mailboxes, with the spool's group commit: writer threads each take a
+// job, write its copies in tmp/, fsync them (in parallel across jobs) and rename them into
+// new/; one syncer thread then fsyncs each new/ folder once for every copy finished meanwhile
+// and reports those jobs. Deliveries at reception wait on this, so the fsyncs must overlap.
 class MaildirCourier : public Courier {
  public:
-  MaildirCourier(std::filesystem::path root, std::string hostname);
+  MaildirCourier(std::filesystem::path root, std::string hostname, std::size_t writers = 8);
   ~MaildirCourier() override;
 
   void deliver(DeliveryJob job, DeliveryDone done) override;
@@ -59,19 +62,29 @@ class MaildirCourier : public Courier {
   struct Pending {
     DeliveryJob job;
     DeliveryDone done;
+    std::vector<DeliveryResult> results;
+    // Copies renamed into FOLDER/new, delivered once the syncer has fsynced that folder.
+    std::vector<std::pair<std::size_t, std::filesystem::path>> renamed;
   };
-  void run();
-  void deliver_batch(std::deque<Pending>& batch);
+  void write_loop();
+  void sync_loop();
+  void write_copies(Pending& pending);
+  void sync_folders(std::vector<Pending>& batch);
   core::Result<void> ensure_folder(const std::filesystem::path& folder);
 
   std::filesystem::path root_;
   std::string hostname_;
-  std::set<std::filesystem::path> known_folders_;  // created and fsynced already (worker only)
+  std::mutex folders_mutex_;
+  std::set<std::filesystem::path> known_folders_;  // created and fsynced already
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable work_cv_;   // writers: a job is waiting
+  std::condition_variable ready_cv_;  // syncer: a job is written
   std::deque<Pending> queue_;
+  std::vector<Pending> ready_;
+  std::size_t writing_ = 0;  // jobs taken by writers and not yet in ready_
   bool stopping_ = false;
-  std::thread worker_;
+  std::vector<std::thread> writers_;
+  std::thread syncer_;
 };
 
 }  // namespace mxkit::delivery

@@ -25,6 +25,16 @@ const char* status_word(DeliveryResult::Status status) {
   return "?";
 }
 
+// One attempt for one recipient in Postfix's grep-able form, with the delay since arrival and
+// the RFC 3463 code.
+std::string attempt_line(const queue::QueueId& id, const std::string& address,
+                         const DeliveryResult& result, queue::Clock::time_point arrival) {
+  return fmt::format("{}: to=<{}>, relay={}, delay={:.2f}, dsn={}, status={} ({})", id, address,
+                     result.remote_mta.empty() ? "none" : result.remote_mta,
+                     std::chrono::duration<double>(queue::Clock::now() - arrival).count(),
+                     result.enhanced, status_word(result.status), result.reply);
+}
+
 }  // namespace
 
 QueueRunner::QueueRunner(queue::Spool& spool, QueueRunnerOptions options,
@@ -84,15 +94,60 @@ void QueueRunner::stop() {
 }
 
 void QueueRunner::submit(queue::Message message, std::shared_ptr<const std::string> content) {
-  asio::post(io_, [this, message = std::move(message), content = std::move(content)]() mutable {
+  bool tried_at_once = false;
+  {
+    std::lock_guard lock(at_once_mutex_);
+    tried_at_once = at_once_failed_.erase(message.id) > 0;
+  }
+  asio::post(io_, [this, message = std::move(message), content = std::move(content),
+                   tried_at_once]() mutable {
     const auto id = message.id;
     Entry entry;
     entry.message = std::move(message);
     entry.content = std::move(content);
+    entry.recovered = tried_at_once;
     auto [it, added] = entries_.emplace(id, std::move(entry));
     if (!added) return;
     queued_ = entries_.size();
     dispatch(it->second);  // a new message is tried at once, without a trip through the heap
+  });
+}
+
+void QueueRunner::deliver_at_once(queue::Message message,
+                                  std::shared_ptr<const std::string> content, AtOnceDone done) {
+  DeliveryJob job;
+  for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+    const bool is_local =
+        options_.is_local && options_.is_local(smtp::address_domain(message.recipients[i].address));
+    if (!is_local || !local_) {
+      done(false, {});
+      return;
+    }
+    job.recipients.push_back(i);
+  }
+  if (job.recipients.empty()) {
+    done(false, {});
+    return;
+  }
+  job.message = std::move(message);
+  job.content = std::move(content);
+  auto id = job.message.id;
+  auto addresses = std::make_shared<std::vector<std::string>>();
+  for (const auto& recipient : job.message.recipients) addresses->push_back(recipient.address);
+  const auto arrival = job.message.arrival;
+  local_->deliver(std::move(job), [this, id, addresses, arrival,
+                                   done = std::move(done)](std::vector<DeliveryResult> results) {
+    bool all = results.size() == addresses->size();
+    std::vector<std::string> lines;
+    for (std::size_t k = 0; k < results.size() && k < addresses->size(); ++k) {
+      all = all && results[k].status == DeliveryResult::Status::Delivered;
+      lines.push_back(attempt_line(id, (*addresses)[k], results[k], arrival));
+    }
+    if (!all) {
+      std::lock_guard lock(at_once_mutex_);
+      at_once_failed_.insert(id);
+    }
+    done(all, std::move(lines));
   });
 }
 
@@ -188,12 +243,7 @@ void QueueRunner::on_results(const queue::QueueId& id, std::vector<std::size_t> 
       recipient.state = queue::RecipientState::Delivered;
     if (result.status == DeliveryResult::Status::Bounced)
       recipient.state = queue::RecipientState::Bounced;
-    // Postfix's grep-able form, with the delay since arrival and the RFC 3463 code.
-    log(fmt::format(
-        "{}: to=<{}>, relay={}, delay={:.2f}, dsn={}, status={} ({})", id, recipient.address,
-        result.remote_mta.empty() ? "none" : result.remote_mta,
-        std::chrono::duration<double>(queue::Clock::now() - entry.message.arrival).count(),
-        result.enhanced, status_word(result.status), result.reply));
+    log(attempt_line(id, recipient.address, result, entry.message.arrival));
   }
   if (--entry.in_flight == 0) finish_round(entry);
 }

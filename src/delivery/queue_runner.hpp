@@ -10,11 +10,13 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -55,6 +57,17 @@ class QueueRunner {
   // A message the receiving side has just stored (any thread). `content` spares a read of the
   // spool file.
   void submit(queue::Message message, std::shared_ptr<const std::string> content);
+
+  // Final delivery at reception, for a message whose every recipient is local: the Maildir
+  // courier writes every copy now (fsynced, renamed into new/, the folder fsynced), so the
+  // message never needs a spool file: one file write and fsync instead of three. `done` (from
+  // the courier's thread) gets true when every copy is on stable storage and the log lines of
+  // the attempt. On false the caller queues the message with the same id and arrival (some
+  // copies may be written: submit() then looks for them before writing, never a second copy).
+  // Mail for a remote recipient, or with no local courier, gets false at once and no lines.
+  using AtOnceDone = std::function<void(bool delivered, std::vector<std::string> log_lines)>;
+  void deliver_at_once(queue::Message message, std::shared_ptr<const std::string> content,
+                       AtOnceDone done);
 
   // `mxkit queue flush`, `retry ID`, `delete ID` (any thread; they wait for the runner).
   std::size_t flush();
@@ -97,6 +110,10 @@ class QueueRunner {
   std::thread thread_;
   queue::Scheduler scheduler_;
   std::unordered_map<queue::QueueId, Entry> entries_;  // runner thread only
+  // Ids whose delivery at once failed for some copy: submitted later, they are treated like
+  // recovered messages (copies looked for before writing).
+  std::mutex at_once_mutex_;
+  std::unordered_set<queue::QueueId> at_once_failed_;
   std::mt19937_64 rng_;
   std::atomic<std::size_t> queued_{0};
 };

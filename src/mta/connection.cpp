@@ -11,6 +11,7 @@
 
 #include "core/ascii.hpp"
 #include "mta/received.hpp"
+#include "smtp/address.hpp"
 
 namespace mxkit::mta {
 
@@ -169,6 +170,13 @@ asio::awaitable<smtp::Verdict> Connection::store(smtp::Event& event) {
   message.smtputf8 = envelope.smtputf8;
   auto content = std::make_shared<const std::string>(message.content);
 
+  std::vector<std::string> delivery_lines;
+  if (co_await deliver_at_once(message, content, delivery_lines)) {
+    log_received(message.id, envelope, recipients, content->size(), info.tls_version);
+    for (const auto& line : delivery_lines) shared_.log(line);
+    co_return smtp::Verdict::accept("2.0.0", "Ok: queued as " + message.id);
+  }
+
   // Spool::store calls back on its commit thread once the file and directory are fsynced; the
   // result is posted back to this connection's executor, where the coroutine resumes.
   auto executor = stream_.socket().get_executor();
@@ -189,12 +197,50 @@ asio::awaitable<smtp::Verdict> Connection::store(smtp::Event& event) {
         fmt::format("cannot queue a message from [{}]: {}", client_text_, stored.error().message));
     co_return smtp::Verdict::refuse(452, "4.3.1", "Insufficient system storage, try again later");
   }
-  shared_.log(fmt::format("{}: client=[{}], helo={}, from=<{}>, to={}, size={}, tls={}", stored->id,
-                          client_text_, envelope.helo, envelope.sender.text(),
-                          recipients_text(recipients), content->size(),
-                          info.tls_version.empty() ? "none" : info.tls_version));
+  log_received(stored->id, envelope, recipients, content->size(), info.tls_version);
+  for (const auto& line : delivery_lines) shared_.log(line);  // the failed attempt at once
   if (shared_.stored) shared_.stored(*stored, content);
   co_return smtp::Verdict::accept("2.0.0", "Ok: queued as " + stored->id);
+}
+
+void Connection::log_received(const queue::QueueId& id, const smtp::Envelope& envelope,
+                              const std::vector<std::string>& recipients, std::size_t size,
+                              const std::string& tls_version) {
+  shared_.log(fmt::format("{}: client=[{}], helo={}, from=<{}>, to={}, size={}, tls={}", id,
+                          client_text_, envelope.helo, envelope.sender.text(),
+                          recipients_text(recipients), size,
+                          tls_version.empty() ? "none" : tls_version));
+}
+
+// Local mail is delivered before the 250 when serve offers it (SmtpServer::set_at_once): the
+// Maildir copies are the stable storage RFC 5321 §6.1 asks for, and no spool file is written.
+// The message keeps the id reserved here if it has to be queued after all.
+asio::awaitable<bool> Connection::deliver_at_once(queue::NewMessage& message,
+                                                  std::shared_ptr<const std::string> content,
+                                                  std::vector<std::string>& log_lines) {
+  if (!shared_.at_once) co_return false;
+  for (const auto& address : message.recipients)
+    if (!shared_.policy.is_local_domain(smtp::address_domain(address))) co_return false;
+  message.id = shared_.spool.reserve_id();
+  message.arrival = queue::Clock::now();
+  queue::Message record = queue::message_from(message, message.id, message.arrival);
+  auto executor = stream_.socket().get_executor();
+  auto [delivered, lines] =
+      co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                    void(std::pair<bool, std::vector<std::string>>)>(
+          [this, &record, &content, executor](auto handler) {
+            auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
+            shared_.at_once(std::move(record), content,
+                            [shared_handler, executor](bool ok, std::vector<std::string> text) {
+                              asio::post(executor,
+                                         [shared_handler, ok, text = std::move(text)]() mutable {
+                                           (*shared_handler)(std::make_pair(ok, std::move(text)));
+                                         });
+                            });
+          },
+          asio::use_awaitable);
+  log_lines = std::move(lines);
+  co_return delivered;
 }
 
 }  // namespace mxkit::mta

@@ -28,6 +28,7 @@ struct SmtpServer::Shared {
   queue::Spool& spool;
   StoredHandler stored;
   LogHandler log;
+  AtOnceHandler at_once;                         // null: every message goes to the spool
   std::shared_ptr<asio::ssl::context> tls;       // null: no STARTTLS
   std::unique_ptr<SenderDomainChecker> senders;  // null: no sender domain check
   std::vector<asio::ip::tcp::acceptor> acceptors;
@@ -45,6 +46,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<std::size_t> read(std::error_code& ec);
   asio::awaitable<smtp::Verdict> check_sender(const smtp::Path& sender);
   asio::awaitable<smtp::Verdict> store(smtp::Event& event);
+  // Offers the message to Shared::at_once when every recipient is local: true when delivered.
+  asio::awaitable<bool> deliver_at_once(queue::NewMessage& message,
+                                        std::shared_ptr<const std::string> content,
+                                        std::vector<std::string>& log_lines);
+  void log_received(const queue::QueueId& id, const smtp::Envelope& envelope,
+                    const std::vector<std::string>& recipients, std::size_t size,
+                    const std::string& tls_version);
 
   SmtpServer::Shared& shared_;
   net::Stream stream_;

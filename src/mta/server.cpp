@@ -60,10 +60,13 @@ SmtpServer::SmtpServer(asio::io_context& io, SmtpServerOptions options, Acceptan
                                               std::move(log),
                                               nullptr,
                                               nullptr,
+                                              nullptr,
                                               {},
                                               0})) {}
 
 SmtpServer::~SmtpServer() { stop(); }
+
+void SmtpServer::set_at_once(AtOnceHandler handler) { shared_->at_once = std::move(handler); }
 
 core::Result<void> SmtpServer::start() {
   auto& o = shared_->options;

@@ -40,12 +40,22 @@ struct SmtpServerOptions {
 using StoredHandler =
     std::function<void(const queue::Message& message, std::shared_ptr<const std::string> content)>;
 using LogHandler = std::function<void(const std::string& line)>;
+// Final delivery at reception (serve plugs in delivery::QueueRunner::deliver_at_once): offered
+// every message whose recipients are all in local domains, with an id from Spool::reserve_id.
+// `done` (any thread) gets true once every copy is on stable storage, and the attempt's log
+// lines; on false the message is stored in the spool as usual, under the same id and arrival.
+using AtOnceDone = std::function<void(bool delivered, std::vector<std::string> log_lines)>;
+using AtOnceHandler = std::function<void(
+    queue::Message message, std::shared_ptr<const std::string> content, AtOnceDone done)>;
 
 class SmtpServer {
  public:
   SmtpServer(asio::io_context& io, SmtpServerOptions options, AcceptancePolicy policy,
              queue::Spool& spool, StoredHandler stored, LogHandler log);
   ~SmtpServer();
+
+  // Local mail is then delivered before the 250 instead of queued first (call before start()).
+  void set_at_once(AtOnceHandler handler);
 
   // Loads the TLS certificate and binds every address (each proved free of other processes
   // first); the error names the file or the address.

@@ -331,22 +331,36 @@ Spool::~Spool() {
   ::close(impl_->queue_fd);
 }
 
+Message message_from(const NewMessage& in, QueueId id, Clock::time_point arrival) {
+  Message message;
+  message.id = std::move(id);
+  message.sender = in.sender;
+  message.arrival = arrival;
+  message.next_attempt = arrival;
+  message.client_address = in.client_address;
+  message.helo = in.helo;
+  message.size = in.content.size();
+  message.body_8bit = in.body_8bit;
+  message.smtputf8 = in.smtputf8;
+  for (const auto& address : in.recipients) {
+    Recipient rcpt;
+    rcpt.address = address;
+    message.recipients.push_back(std::move(rcpt));
+  }
+  return message;
+}
+
+QueueId Spool::reserve_id() { return impl_->next_id(); }
+
 void Spool::store(NewMessage in, std::function<void(core::Result<Message>)> done) {
   Job job;
-  job.message.id = impl_->next_id();
-  job.message.sender = std::move(in.sender);
-  job.message.arrival = Clock::now();
-  job.message.next_attempt = job.message.arrival;
-  job.message.client_address = std::move(in.client_address);
-  job.message.helo = std::move(in.helo);
-  job.message.size = in.content.size();
-  job.message.body_8bit = in.body_8bit;
-  job.message.smtputf8 = in.smtputf8;
-  for (auto& r : in.recipients) {
-    Recipient rcpt;
-    rcpt.address = std::move(r);
-    job.message.recipients.push_back(std::move(rcpt));
+  QueueId id = in.id.empty() ? impl_->next_id() : in.id;
+  if (!valid_queue_id(id)) {
+    done(core::fail(fmt::format("bad queue id '{}'", id)));
+    return;
   }
+  const Clock::time_point arrival = in.arrival == Clock::time_point{} ? Clock::now() : in.arrival;
+  job.message = message_from(in, std::move(id), arrival);
   job.content = std::move(in.content);
   job.done = std::move(done);
   {

@@ -35,7 +35,15 @@ struct NewMessage {
   std::string helo;
   bool body_8bit = false;
   bool smtputf8 = false;
+  // Set only when the receiving side tried final delivery at once (Spool::reserve_id) and now
+  // queues the message after all: the same id and arrival keep the Maildir file names of any
+  // copy already written, so the queue's delivery finds them instead of writing them twice.
+  QueueId id;
+  Clock::time_point arrival{};
 };
+
+// The queue record a NewMessage becomes (every recipient Pending), with the given id and arrival.
+Message message_from(const NewMessage& message, QueueId id, Clock::time_point arrival);
 
 struct SpoolOptions {
   std::size_t commit_threads = 8;  // parallel fsyncs in one group commit
@@ -49,12 +57,17 @@ class Spool {
   // Opens (creating SPOOL/queue/ when missing) and recovers: files that never completed their
   // commit are removed (no 250 was sent for them), finished ones too, the rest are loaded. A
   // file that is damaged (not cut short: wrong inside) is moved to SPOOL/corrupt/, never lost.
-  static core::Result<std::unique_ptr<Spool>> open(const std::filesystem::path& dir, SpoolOptions options = {});
+  static core::Result<std::unique_ptr<Spool>> open(const std::filesystem::path& dir,
+                                                   SpoolOptions options = {});
   ~Spool();
 
   // Writes and commits a new message; `done` runs on a commit thread with the id, or an error
   // (disk full, I/O error: the caller answers 452 4.3.1 and nothing is kept).
   void store(NewMessage message, std::function<void(core::Result<Message>)> done);
+  // A fresh id, unique in this spool and sortable by arrival like those store() gives, for a
+  // message the receiving side delivers at once without storing it (or stores later).
+  QueueId reserve_id();
+
   // The same, blocking (bounces, tests).
   core::Result<Message> store_sync(NewMessage message);
 
@@ -73,6 +86,7 @@ class Spool {
   const std::filesystem::path& dir() const;
 
   struct Impl;
+
  private:
   explicit Spool(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

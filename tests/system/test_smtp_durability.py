@@ -197,21 +197,84 @@ def test_null_mx_sender_refused_with_dns_in_the_same_process(mxkit, tmp_path):
 
 
 def test_spool_error_answers_452_and_keeps_serving(mxkit, tmp_path):
-    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+    # Mail that needs the queue (a relayed recipient; local mail is written to its Maildir
+    # before the 250 and needs no spool file) cannot be stored: 452, nothing kept.
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--route", "remote.test=127.0.0.1:9"]).start()
     try:
         queue = server.spool / "queue"
         hidden = server.spool / "queue.away"
         queue.rename(hidden)  # the spool cannot write: as a failed disk would
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
             try:
-                c.sendmail("a@client.test", ["x@example.test"], "Subject: lost?\r\n\r\nbody\r\n")
+                c.sendmail("a@client.test", ["x@remote.test"], "Subject: lost?\r\n\r\nbody\r\n")
                 raise AssertionError("a message was acknowledged without a spool")
             except smtplib.SMTPDataError as e:
                 assert e.smtp_code == 452 and e.smtp_error.startswith(b"4.3.1"), e
+        # Local mail still lands meanwhile: it does not go through the spool.
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            c.sendmail("a@client.test", ["x@example.test"], "Subject: at once\r\n\r\nbody\r\n")
+        assert len(server.maildir_files("x@example.test")) == 1
         hidden.rename(queue)
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
-            c.sendmail("a@client.test", ["x@example.test"], "Subject: kept\r\n\r\nbody\r\n")
-        files = server.wait_delivered("x@example.test", 1)
-        assert len(files) == 1 and b"Subject: kept" in files[0].read_bytes()
+            c.sendmail("a@client.test", ["x@remote.test"], "Subject: kept\r\n\r\nbody\r\n")
+        assert len(list(queue.iterdir())) == 1  # queued for the (refusing) route, not lost
+    finally:
+        server.stop()
+
+
+def test_local_mail_is_in_the_maildir_before_the_250(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            c.ehlo("client.test")
+            c.mail("a@client.test")
+            c.rcpt("one@example.test")
+            c.rcpt("two@example.test")
+            code, reply = c.data(b"Subject: at once\r\n\r\nbody\r\n")
+        assert code == 250 and reply.startswith(b"2.0.0 Ok: queued as "), reply
+        qid = reply.split()[-1].decode()
+        # No wait: both copies were on disk when the 250 came, and no spool file was written.
+        for user in ("one", "two"):
+            files = server.maildir_files(f"{user}@example.test")
+            assert len(files) == 1 and f".Q{qid}R" in files[0].name, files
+        assert list((server.spool / "queue").iterdir()) == []
+        log = server.wait_log(f"{qid}: to=<two@example.test>")
+        received = log.index(f"{qid}: client=[127.0.0.1]")
+        assert received < log.index(f"{qid}: to=<one@example.test>, relay=maildir")
+        assert "status=sent (250 2.0.0 delivered to maildir)" in log
+    finally:
+        server.stop()
+
+
+def test_local_delivery_that_fails_at_once_is_queued_and_never_written_twice(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--retry-base", "1h"]).start()
+    blocked = server.mail / "example.test" / "blocked"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the Maildir folder should be\n")  # root ignores modes
+    try:
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+            c.ehlo("client.test")
+            c.mail("a@client.test")
+            c.rcpt("ok@example.test")
+            c.rcpt("blocked@example.test")
+            code, reply = c.data(b"Subject: half\r\n\r\nbody\r\n")
+        assert code == 250, reply
+        qid = reply.split()[-1].decode()
+        assert len(server.maildir_files("ok@example.test")) == 1
+        # The message is queued under the same id, the failure in the log, the 250 still given.
+        assert (server.spool / "queue" / qid).exists()
+        server.wait_log(f"{qid}: to=<blocked@example.test>, relay=maildir")
+        assert "status=deferred" in server.log_text()
+        blocked.unlink()
+        flushed = subprocess.run([str(mxkit), "queue", "flush", "--spool", str(server.spool)],
+                                 capture_output=True, text=True, timeout=10)
+        assert flushed.returncode == 0, flushed.stderr
+        assert len(server.wait_delivered("blocked@example.test", 1)) == 1
+        server.wait_log("copy found")  # ok@ was looked for, not written again
+        deadline = time.time() + 10
+        while (server.spool / "queue" / qid).exists() and time.time() < deadline:
+            time.sleep(0.05)
+        assert not (server.spool / "queue" / qid).exists()
+        assert len(server.maildir_files("ok@example.test")) == 1
     finally:
         server.stop()

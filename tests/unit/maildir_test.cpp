@@ -3,8 +3,12 @@
 #include "delivery/maildir.hpp"
 
 #include <filesystem>
+#include <atomic>
 #include <future>
+#include <thread>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -82,6 +86,62 @@ TEST(Maildir, CourierWritesOnceAcrossRedeliveries) {
   }
   EXPECT_EQ(jane_copies, 1u);
   courier.stop();
+  std::filesystem::remove_all(root);
+}
+
+std::size_t files_in(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+// Many sessions delivering at reception at once: the writers fsync in parallel and the syncer
+// fsyncs each folder for the whole batch, yet every job is reported once, every copy is in new/
+// exactly once, and nothing is left in tmp/. A stop() reports the jobs it was handed first.
+TEST(Maildir, ConcurrentJobsAreEachWrittenOnceAndReported) {
+  const auto root = std::filesystem::temp_directory_path() /
+                    ("mxkit-maildir-par-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  constexpr int kThreads = 6, kJobs = 40;
+  std::atomic<int> delivered{0}, reported{0};
+  {
+    MaildirCourier courier(root, "mx.test", 4);
+    std::vector<std::thread> senders;
+    for (int t = 0; t < kThreads; ++t) {
+      senders.emplace_back([&, t] {
+        for (int j = 0; j < kJobs; ++j) {
+          DeliveryJob job;
+          job.message.id = fmt::format("{:016X}", t * 1000 + j + 1);
+          job.message.sender = "a@client.test";
+          job.message.arrival = queue::Clock::time_point(std::chrono::seconds(2000));
+          for (const char* address : {"one@example.test", "two@example.test"}) {
+            queue::Recipient recipient;
+            recipient.address = address;
+            job.message.recipients.push_back(recipient);
+          }
+          job.content = std::make_shared<const std::string>("Subject: n\r\n\r\nbody\r\n");
+          job.recipients = {0, 1};
+          courier.deliver(std::move(job), [&](std::vector<DeliveryResult> results) {
+            ++reported;
+            for (const auto& r : results)
+              if (r.status == DeliveryResult::Status::Delivered) ++delivered;
+          });
+        }
+      });
+    }
+    for (auto& s : senders) s.join();
+    courier.stop();  // every job handed over is written and reported before stop() returns
+    EXPECT_EQ(reported.load(), kThreads * kJobs);
+    EXPECT_EQ(delivered.load(), kThreads * kJobs * 2);
+  }
+  for (const char* user : {"one", "two"}) {
+    const auto folder = root / "example.test" / user;
+    EXPECT_EQ(files_in(folder / "new"), static_cast<std::size_t>(kThreads * kJobs)) << user;
+    EXPECT_EQ(files_in(folder / "tmp"), 0u) << user;
+  }
   std::filesystem::remove_all(root);
 }
 
