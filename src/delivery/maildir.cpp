@@ -223,7 +223,11 @@ void MaildirCourier::write_copies(Pending& pending) {
     }
     if (text.empty()) text = maildir_content(job.message.sender, *job.content);
     const auto tmp = *folder / "tmp" / name;
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = -1;
+    {
+      std::lock_guard lock(create_mutex_);
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    }
     if (fd < 0 || !core::write_all(fd, text)) {
       result = deferred(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
       if (fd >= 0) {
