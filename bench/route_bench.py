@@ -77,22 +77,24 @@ class Authorities:
             wait_for_answer(address, 53)
 
     def queries(self) -> int:
-        total = 0
-        for proc, log in self.procs:
-            before = log.read_text().count("counters:")
-            proc.send_signal(signal.SIGUSR1)
-            deadline = time.monotonic() + 5
-            while log.read_text().count("counters:") == before:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no counters from {log}")
-                time.sleep(0.02)
-            line = [l for l in log.read_text().splitlines() if "counters:" in l][-1]
-            total += int(re.search(r"udp=(\d+)", line).group(1)) + int(re.search(r"tcp=(\d+)", line).group(1))
-        return total
+        return sum(served_queries(proc, log) for proc, log in self.procs)
 
     def stop(self) -> None:
         for proc, _ in self.procs:
             stop(proc)
+
+
+def served_queries(proc: subprocess.Popen, log: Path) -> int:
+    """Queries (UDP + TCP) an `mxkit serve` has received so far: its SIGUSR1 counters line."""
+    before = log.read_text().count("counters:")
+    proc.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    while log.read_text().count("counters:") == before:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no counters from {log}")
+        time.sleep(0.02)
+    line = [l for l in log.read_text().splitlines() if "counters:" in l][-1]
+    return int(re.search(r"udp=(\d+)", line).group(1)) + int(re.search(r"tcp=(\d+)", line).group(1))
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -121,11 +123,13 @@ def wait_for_answer(address: str, port: int, name: bytes = b"\x00", deadline_s: 
     raise RuntimeError(f"no DNS server answering on {address}:{port}")
 
 
-def start_unbound(tmp: Path, hints: Path) -> subprocess.Popen:
+def start_unbound(tmp: Path, hints: Path, port: int = UNBOUND_PORT,
+                  probe: bytes = b"\x04test\x00") -> subprocess.Popen:
+    """A fresh Unbound iterating from `hints`, up once it answers `probe` (a wire-format name)."""
     conf = tmp / "unbound.conf"
     conf.write_text(f"""server:
-  interface: 127.0.0.1@{UNBOUND_PORT}
-  port: {UNBOUND_PORT}
+  interface: 127.0.0.1@{port}
+  port: {port}
   do-daemonize: no
   username: ""
   chroot: ""
@@ -147,7 +151,7 @@ remote-control:
 """)
     proc = subprocess.Popen(["unbound", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    wait_for_answer("127.0.0.1", UNBOUND_PORT, name=b"\x04test\x00")
+    wait_for_answer("127.0.0.1", port, name=probe)
     return proc
 
 

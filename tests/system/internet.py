@@ -195,10 +195,11 @@ class Internet:
 
     # --- processes ---------------------------------------------------------------------------
 
-    def start(self, deadline_s: float = 10.0) -> "Internet":
+    def start(self, deadline_s: float = 10.0, port: int = 0) -> "Internet":
+        """port: 0 picks a free one; 53 is for a peer resolver (Unbound) that only asks there."""
         self._write_zones()
         addresses = sorted(set(self.servers) | self.silent)
-        self.port = free_port(addresses)
+        self.port = port or free_port(addresses)
         for address in sorted(self.silent):
             for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
                 s = socket.socket(socket.AF_INET, kind)
