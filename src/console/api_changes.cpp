@@ -69,10 +69,20 @@ ApiResponse Api::apply(const std::string& zone, std::vector<Proposal> proposals,
                        bool accept_warnings, const Principal& who, int ok_status,
                        std::optional<std::size_t> single) {
   const auto origin_name = *parse_zone_name(zone);
+  // Outside targets looked up once per request, kept across conflict retries, and before the
+  // zone's lock is taken: a slow name server must not hold up the other writers of the zone.
+  TargetAddresses looked_up;
+  if (options_.look_up_targets) {
+    std::vector<Record> drafts;
+    for (const auto& p : proposals)
+      if (p.kind != Change::Kind::remove)
+        if (auto r = check_draft(p.draft, origin_name)) drafts.push_back(std::move(*r));
+    if (auto wanted = outside_targets(origin_name, drafts); !wanted.empty())
+      for (auto& [name, found] : options_.look_up_targets(wanted))
+        looked_up.insert_or_assign(name, std::move(found));
+  }
   const auto lock = zone_lock(zone);
   std::lock_guard guard(*lock);
-  // Outside targets looked up once per request, kept across conflict retries.
-  TargetAddresses looked_up;
   for (int attempt = 0; attempt <= options_.conflict_retries; ++attempt) {
     auto z = store_.get_zone(zone);
     if (!z) return store_error(z.error());

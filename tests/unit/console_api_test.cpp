@@ -1,5 +1,6 @@
 // The JSON API's handlers over a real SQLite store in a temporary directory, without sockets.
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -132,6 +133,58 @@ TEST_F(ApiTest, ConcurrentWritersAllLand) {
   ASSERT_EQ(audit["entries"].size(), 21u);
   for (std::size_t i = 0; i + 1 < audit["entries"].size(); ++i)
     EXPECT_EQ(audit["entries"][i]["serial_before"], audit["entries"][i + 1]["serial_after"]);
+}
+
+// A change whose outside target is slow to look up does not hold the zone's other writers:
+// the lookup runs before the zone's lock is taken.
+TEST(ApiTargetLookup, SlowLookupDoesNotHoldOtherWritersOfTheZone) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("mxkit-console-slow-lookup-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto store = std::move(*open_sqlite_store(dir));
+  std::promise<void> lookup_started, release;
+  auto released = release.get_future().share();
+  ApiOptions options;
+  options.api_keys = {"k"};
+  options.look_up_targets = [&](const std::vector<std::string>& names) {
+    TargetAddresses found;
+    for (const auto& name : names) {
+      if (name == "slow.elsewhere.test.") {
+        lookup_started.set_value();
+        released.wait();  // a silent name server, until the test lets it answer
+      }
+      found.insert_or_assign(name, TargetAddress{TargetAddress::State::has_address, ""});
+    }
+    return found;
+  };
+  Api api(*store, nullptr, options);
+  auto call = [&](std::string path, std::string body) {
+    ApiRequest r;
+    r.method = "POST";
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.headers["x-api-key"] = "k";
+    return api.handle(r);
+  };
+  ASSERT_EQ(call("/api/v1/zones", R"({"name":"example.test","ns":["ns1.elsewhere.test."]})").status,
+            201);
+  auto slow = std::async(std::launch::async, [&] {
+    return call("/api/v1/zones/example.test/records",
+                R"({"name":"@","type":"MX","priority":10,"value":"slow.elsewhere.test."})");
+  });
+  lookup_started.get_future().wait();
+  auto quick = std::async(std::launch::async, [&] {
+    return call("/api/v1/zones/example.test/records",
+                R"({"name":"www","type":"A","value":"192.0.2.80"})");
+  });
+  // The other writer finishes while the slow lookup still waits.
+  ASSERT_EQ(quick.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(quick.get().status, 201);
+  EXPECT_EQ(slow.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  release.set_value();
+  EXPECT_EQ(slow.get().status, 201);
+  store.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
