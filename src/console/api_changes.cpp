@@ -3,7 +3,10 @@
 // publishes. Writers on one zone take its lock in turn; a conflict from the store (another
 // primary on a shared PostgreSQL store) is re-read, re-validated and retried.
 #include <algorithm>
+#include <chrono>
+#include <random>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -211,6 +214,12 @@ ApiResponse Api::apply(const std::string& zone, std::vector<Proposal> proposals,
     if (!ids) {
       if (ids.error().kind == StoreFailure::conflict) {
         ++conflicts_;
+        // Another primary committed first. Back off for a random while that grows with each
+        // loss, so writers of two primaries do not keep colliding and none starves.
+        thread_local std::minstd_rand jitter{std::random_device{}()};
+        const int cap_ms = std::min(50, 1 << std::min(attempt, 6));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(1, cap_ms)(jitter)));
         continue;
       }
       return store_error(ids.error(), "id");
