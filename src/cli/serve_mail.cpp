@@ -171,8 +171,9 @@ core::Result<void> MailService::start() {
   auto* runner = runner_.get();
   smtp_ = std::make_unique<mta::SmtpServer>(
       io_, *smtp_options, std::move(*policy), *spool_,
-      [runner](const queue::Message& message, std::shared_ptr<const std::string> content) {
-        runner->submit(message, std::move(content));
+      [runner](const queue::Message& message, std::shared_ptr<const std::string> content,
+               bool copies_may_exist) {
+        runner->submit(message, std::move(content), copies_may_exist);
       },
       log_serve);
   // Local mail is written to its Maildirs before the 250 (docs/architecture.md, "Delivery at

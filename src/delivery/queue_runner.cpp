@@ -93,19 +93,15 @@ void QueueRunner::stop() {
   if (remote_) remote_->stop();
 }
 
-void QueueRunner::submit(queue::Message message, std::shared_ptr<const std::string> content) {
-  bool tried_at_once = false;
-  {
-    std::lock_guard lock(at_once_mutex_);
-    tried_at_once = at_once_failed_.erase(message.id) > 0;
-  }
+void QueueRunner::submit(queue::Message message, std::shared_ptr<const std::string> content,
+                         bool copies_may_exist) {
   asio::post(io_, [this, message = std::move(message), content = std::move(content),
-                   tried_at_once]() mutable {
+                   copies_may_exist]() mutable {
     const auto id = message.id;
     Entry entry;
     entry.message = std::move(message);
     entry.content = std::move(content);
-    entry.recovered = tried_at_once;
+    entry.recovered = copies_may_exist;
     auto [it, added] = entries_.emplace(id, std::move(entry));
     if (!added) return;
     queued_ = entries_.size();
@@ -132,20 +128,16 @@ void QueueRunner::deliver_at_once(queue::Message message,
   job.message = std::move(message);
   job.content = std::move(content);
   auto id = job.message.id;
-  auto addresses = std::make_shared<std::vector<std::string>>();
-  for (const auto& recipient : job.message.recipients) addresses->push_back(recipient.address);
+  std::vector<std::string> addresses;
+  for (const auto& recipient : job.message.recipients) addresses.push_back(recipient.address);
   const auto arrival = job.message.arrival;
-  local_->deliver(std::move(job), [this, id, addresses, arrival,
+  local_->deliver(std::move(job), [id, addresses = std::move(addresses), arrival,
                                    done = std::move(done)](std::vector<DeliveryResult> results) {
-    bool all = results.size() == addresses->size();
+    bool all = results.size() == addresses.size();
     std::vector<std::string> lines;
-    for (std::size_t k = 0; k < results.size() && k < addresses->size(); ++k) {
+    for (std::size_t k = 0; k < results.size() && k < addresses.size(); ++k) {
       all = all && results[k].status == DeliveryResult::Status::Delivered;
-      lines.push_back(attempt_line(id, (*addresses)[k], results[k], arrival));
-    }
-    if (!all) {
-      std::lock_guard lock(at_once_mutex_);
-      at_once_failed_.insert(id);
+      lines.push_back(attempt_line(id, addresses[k], results[k], arrival));
     }
     done(all, std::move(lines));
   });

@@ -10,13 +10,11 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -55,15 +53,18 @@ class QueueRunner {
   void stop();
 
   // A message the receiving side has just stored (any thread). `content` spares a read of the
-  // spool file.
-  void submit(queue::Message message, std::shared_ptr<const std::string> content);
+  // spool file. `copies_may_exist`: a delivery at once wrote some copies before it failed, so
+  // each copy is looked for before it is written, as for a recovered message.
+  void submit(queue::Message message, std::shared_ptr<const std::string> content,
+              bool copies_may_exist = false);
 
   // Final delivery at reception, for a message whose every recipient is local: the Maildir
   // courier writes every copy now (fsynced, renamed into new/, the folder fsynced), so the
   // message never needs a spool file: one file write and fsync instead of three. `done` (from
   // the courier's thread) gets true when every copy is on stable storage and the log lines of
   // the attempt. On false the caller queues the message with the same id and arrival (some
-  // copies may be written: submit() then looks for them before writing, never a second copy).
+  // copies may be written: submit() with copies_may_exist then looks for them, never writing
+  // a second one).
   // Mail for a remote recipient, or with no local courier, gets false at once and no lines.
   using AtOnceDone = std::function<void(bool delivered, std::vector<std::string> log_lines)>;
   void deliver_at_once(queue::Message message, std::shared_ptr<const std::string> content,
@@ -110,10 +111,6 @@ class QueueRunner {
   std::thread thread_;
   queue::Scheduler scheduler_;
   std::unordered_map<queue::QueueId, Entry> entries_;  // runner thread only
-  // Ids whose delivery at once failed for some copy: submitted later, they are treated like
-  // recovered messages (copies looked for before writing).
-  std::mutex at_once_mutex_;
-  std::unordered_set<queue::QueueId> at_once_failed_;
   std::mt19937_64 rng_;
   std::atomic<std::size_t> queued_{0};
 };

@@ -199,7 +199,8 @@ asio::awaitable<smtp::Verdict> Connection::store(smtp::Event& event) {
   }
   log_received(stored->id, envelope, recipients, content->size(), info.tls_version);
   for (const auto& line : delivery_lines) shared_.log(line);  // the failed attempt at once
-  if (shared_.stored) shared_.stored(*stored, content);
+  // Lines came back only if the Maildir courier tried: some copies may then be on disk.
+  if (shared_.stored) shared_.stored(*stored, content, !delivery_lines.empty());
   co_return smtp::Verdict::accept("2.0.0", "Ok: queued as " + stored->id);
 }
 

@@ -36,9 +36,11 @@ struct SmtpServerOptions {
 };
 
 // Called (on the server's thread) for every message once it is stored: the queue runner's
-// submit. `content` is what was stored (with our Received: header).
+// submit. `content` is what was stored (with our Received: header). `copies_may_exist`: a
+// delivery at reception (AtOnceHandler) wrote some of its Maildir copies before failing.
 using StoredHandler =
-    std::function<void(const queue::Message& message, std::shared_ptr<const std::string> content)>;
+    std::function<void(const queue::Message& message, std::shared_ptr<const std::string> content,
+                       bool copies_may_exist)>;
 using LogHandler = std::function<void(const std::string& line)>;
 // Final delivery at reception (serve plugs in delivery::QueueRunner::deliver_at_once): offered
 // every message whose recipients are all in local domains, with an id from Spool::reserve_id.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -85,26 +84,6 @@ class CheckInternet(Internet):
         super()._place(address, origin, path, text)
 
 
-def free_tcp_port(addresses: list[str]) -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        held = []
-        try:
-            for address in addresses:
-                s = socket.socket()
-                held.append(s)
-                s.bind((address, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no free TCP port")
-
-
 def make_cert(directory: Path, name: str, days: int = 30, san: bool = True) -> tuple[Path, Path, str]:
     """A self-signed EC certificate for `name`; returns cert, key and its SPKI SHA-256 (hex).
     Without `san` the name is only the subject's CN (no DNS-ID, RFC 6125 §6.4.4)."""
@@ -139,11 +118,11 @@ def dkim_keys(directory: Path) -> tuple[str, str]:
 class World:
     def __init__(self, mxkit: Path, root: Path):
         self.mxkit, self.root = mxkit, root
-        self.smtp_port = free_tcp_port(SMTP_ADDRESSES)
+        self.smtp_port = free_port(SMTP_ADDRESSES)
         self.procs: list[subprocess.Popen] = []
         self.scripted: list[Scripted] = []
         self.aiosmtpd = None
-        self.https_port = free_tcp_port([POLICY_ADDRESS])
+        self.https_port = free_port([POLICY_ADDRESS])
         self.policies = PolicyServer(POLICY_ADDRESS, self.https_port, PolicyCa(root / "ca"))
         self.policies.add("mta-sts.good.test", 200, "text/plain", GOOD_POLICY)
         for domain, (status, content_type, body, other, headers) in STS_DOMAINS.items():

@@ -242,22 +242,38 @@ def serial_of_zone(port: int, zone: str) -> int | None:
         return None
 
 
-def test_serve_console_publishes_to_dns_role(mxkit, tmp_path):
-    dns_port, http_port, knot_port = free_port(), free_port(), free_port()
+MX_ZONE_TEXT = ("@ 3600 IN SOA ns1 hostmaster 1 7200 900 1209600 300\n@ IN NS ns1\n"
+                "ns1 IN A 127.0.0.1\nmail1 IN A 192.0.2.1\nmail2 IN A 192.0.2.2\n"
+                "@ IN MX 10 mail1\n")
+
+
+def console_zone_with_knot_secondary(mxkit, tmp_path, dns_port, http_port, knot_port):
+    """`mxkit serve` with the console and DNS roles, example.test created through the API, and a
+    Knot secondary that has its first serial. The caller stops both; on a failure here, what
+    was started is stopped before the error goes up."""
     serve = Serve(mxkit, tmp_path, dns_port, http_port, knot_port)
     knot = None
     try:
-        zone_text = ("@ 3600 IN SOA ns1 hostmaster 1 7200 900 1209600 300\n@ IN NS ns1\n"
-                     "ns1 IN A 127.0.0.1\nmail1 IN A 192.0.2.1\nmail2 IN A 192.0.2.2\n"
-                     "@ IN MX 10 mail1\n")
-        status, created = api(http_port, "POST", "/zones", {"name": "example.test", "zone_text": zone_text})
+        status, created = api(http_port, "POST", "/zones", {"name": "example.test", "zone_text": MX_ZONE_TEXT})
         assert status == 201, created
         first = serial_of(dns_port)
         assert first, serve.text()
-
         (tmp_path / "knot").mkdir()
         knot = Knot(tmp_path / "knot", knot_port, primary_port=dns_port)
         assert wait_for(lambda: serial_of(knot_port) == first), knot.log()
+        return serve, knot, first
+    except BaseException:
+        serve.stop()
+        if knot:
+            knot.stop()
+        raise
+
+
+def test_serve_console_publishes_to_dns_role(mxkit, tmp_path):
+    dns_port, http_port, knot_port = free_port(), free_port(), free_port()
+    serve, knot = None, None
+    try:
+        serve, knot, first = console_zone_with_knot_secondary(mxkit, tmp_path, dns_port, http_port, knot_port)
 
         # The article's save: an MX added through the API is answered at once with a new serial.
         status, added = api(http_port, "POST", "/zones/example.test/records",
@@ -296,6 +312,7 @@ def test_serve_console_publishes_to_dns_role(mxkit, tmp_path):
         assert serial_of(dns_port) == second, serve.text()
         assert "20 mail2.example.test." in dig_soa_mx(dns_port)
     finally:
-        serve.stop()
+        if serve:
+            serve.stop()
         if knot:
             knot.stop()

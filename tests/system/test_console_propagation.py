@@ -8,9 +8,8 @@ from __future__ import annotations
 import calendar
 import time
 
-from test_console_dns import Serve, api, serial_of, wait_for
+from test_console_dns import api, console_zone_with_knot_secondary, serial_of, wait_for
 from test_dns_server import free_port
-from test_zone_transfer import Knot
 
 
 def epoch(rfc3339: str) -> int:
@@ -19,18 +18,9 @@ def epoch(rfc3339: str) -> int:
 
 def test_caught_up_at_recorded_in_the_background(mxkit, tmp_path):
     dns_port, http_port, knot_port = free_port(), free_port(), free_port()
-    serve = Serve(mxkit, tmp_path, dns_port, http_port, knot_port)
-    knot = None
+    serve, knot = None, None
     try:
-        zone_text = ("@ 3600 IN SOA ns1 hostmaster 1 7200 900 1209600 300\n@ IN NS ns1\n"
-                     "ns1 IN A 127.0.0.1\nmail1 IN A 192.0.2.1\nmail2 IN A 192.0.2.2\n"
-                     "@ IN MX 10 mail1\n")
-        status, created = api(http_port, "POST", "/zones", {"name": "example.test", "zone_text": zone_text})
-        assert status == 201, created
-        first = serial_of(dns_port)
-        (tmp_path / "knot").mkdir()
-        knot = Knot(tmp_path / "knot", knot_port, primary_port=dns_port)
-        assert wait_for(lambda: serial_of(knot_port) == first), knot.log()
+        serve, knot, _ = console_zone_with_knot_secondary(mxkit, tmp_path, dns_port, http_port, knot_port)
 
         status, added = api(http_port, "POST", "/zones/example.test/records",
                             {"name": "@", "ttl": 3600, "type": "MX", "priority": 20, "value": "mail2"})
@@ -51,6 +41,7 @@ def test_caught_up_at_recorded_in_the_background(mxkit, tmp_path):
             assert epoch(server["caught_up_at"]) <= polled - 2, (prop, polled)
             assert epoch(server["caught_up_at"]) <= knot_had_it + 1, (prop, knot_had_it)
     finally:
-        serve.stop()
+        if serve:
+            serve.stop()
         if knot:
             knot.stop()

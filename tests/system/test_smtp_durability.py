@@ -222,15 +222,21 @@ def test_spool_error_answers_452_and_keeps_serving(mxkit, tmp_path):
         server.stop()
 
 
+def transaction(server: SmtpServer, recipients: list[str], data: bytes) -> tuple[int, bytes]:
+    """One message to several recipients; the code and text of the reply to DATA (which
+    smtplib.sendmail would hide behind an exception for anything but 250)."""
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
+        c.ehlo("client.test")
+        c.mail("a@client.test")
+        for rcpt in recipients:
+            c.rcpt(rcpt)
+        return c.data(data)
+
+
 def test_local_mail_is_in_the_maildir_before_the_250(mxkit, tmp_path):
     server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
     try:
-        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
-            c.ehlo("client.test")
-            c.mail("a@client.test")
-            c.rcpt("one@example.test")
-            c.rcpt("two@example.test")
-            code, reply = c.data(b"Subject: at once\r\n\r\nbody\r\n")
+        code, reply = transaction(server, ["one@example.test", "two@example.test"], b"Subject: at once\r\n\r\nbody\r\n")
         assert code == 250 and reply.startswith(b"2.0.0 Ok: queued as "), reply
         qid = reply.split()[-1].decode()
         # No wait: both copies were on disk when the 250 came, and no spool file was written.
@@ -252,12 +258,7 @@ def test_local_delivery_that_fails_at_once_is_queued_and_never_written_twice(mxk
     blocked.parent.mkdir(parents=True)
     blocked.write_text("a file where the Maildir folder should be\n")  # root ignores modes
     try:
-        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
-            c.ehlo("client.test")
-            c.mail("a@client.test")
-            c.rcpt("ok@example.test")
-            c.rcpt("blocked@example.test")
-            code, reply = c.data(b"Subject: half\r\n\r\nbody\r\n")
+        code, reply = transaction(server, ["ok@example.test", "blocked@example.test"], b"Subject: half\r\n\r\nbody\r\n")
         assert code == 250, reply
         qid = reply.split()[-1].decode()
         assert len(server.maildir_files("ok@example.test")) == 1

@@ -220,6 +220,16 @@ TEST(DnsPublisher, PublishAllFromTheStore) {
 namespace mxkit::console {
 namespace {
 
+// One API request with the key every test here configures ("k").
+ApiResponse call_api(Api& api, std::string method, std::string path, std::string body) {
+  ApiRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  r.headers["x-api-key"] = "k";
+  return api.handle(r);
+}
+
 // The API with the DNS side: a zone created and an MX added over the API are served at once
 // with the new serial; /propagation and /check answer for it.
 TEST(DnsEndpoints, ApiPublishesAndReports) {
@@ -236,12 +246,7 @@ TEST(DnsEndpoints, ApiPublishesAndReports) {
   propagation.ns_port = port;
   add_dns_endpoints(api, std::make_shared<PropagationTracker>(propagation), {});
   auto call = [&](std::string method, std::string path, std::string body) {
-    ApiRequest r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.body = std::move(body);
-    r.headers["x-api-key"] = "k";
-    return api.handle(r);
+    return call_api(api, std::move(method), std::move(path), std::move(body));
   };
   auto created =
       call("POST", "/api/v1/zones",
@@ -289,12 +294,7 @@ TEST(DnsEndpoints, FileZonesReadOnly) {
   options.read_only_zones = {"files.test."};
   Api api(**store, nullptr, options);
   auto call = [&](std::string method, std::string path, std::string body) {
-    ApiRequest r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.body = std::move(body);
-    r.headers["x-api-key"] = "k";
-    return api.handle(r);
+    return call_api(api, std::move(method), std::move(path), std::move(body));
   };
   auto list = nlohmann::json::parse(call("GET", "/api/v1/zones", "").body);
   ASSERT_EQ(list["zones"].size(), 1u);
@@ -430,12 +430,7 @@ TEST(TargetLookup, ApiWarnsOnOutsideTargetWithoutAddress) {
   };
   Api api(**store, nullptr, options);
   auto call = [&](std::string method, std::string path, std::string body) {
-    ApiRequest r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.body = std::move(body);
-    r.headers["x-api-key"] = "k";
-    return api.handle(r);
+    return call_api(api, std::move(method), std::move(path), std::move(body));
   };
   ASSERT_EQ(call("POST", "/api/v1/zones", R"({"name":"example.test","ns":["ns1.elsewhere.test."]})")
                 .status,
