@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,8 +192,51 @@ core::Result<void> MaildirCourier::ensure_folder(const std::filesystem::path& fo
   return {};
 }
 
-// One job on a writer thread: each copy written in tmp/, fsynced and renamed into new/. The
-// copy counts as delivered only after the syncer has fsynced that new/ folder.
+// One copy into FOLDER/new/NAME, complete and fsynced before it has that name: written in tmp/,
+// fsynced, renamed into new/ (the Maildir spec's order, so a reader never sees part of a
+// message, even after a crash), never over a copy already there.
+//
+// (An unnamed O_TMPFILE linked into new/ was measured too: no faster once correct. ext4 without
+// a journal writes the file's inode with no link at the first fsync, so the link needs a
+// second fsync of the file, or after a crash the name in new/ leads to an inode it calls
+// deleted.)
+core::Result<MaildirCourier::Placed> MaildirCourier::place_copy(const std::filesystem::path& folder,
+                                                                const std::string& name,
+                                                                std::string_view text) {
+  const auto tmp = folder / "tmp" / name;
+  const auto target = folder / "new" / name;
+  int fd = -1;
+  {
+    std::lock_guard lock(create_mutex_);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) return core::fail(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
+  const bool written = core::write_all(fd, text);
+  const bool synced = written && ::fsync(fd) == 0;
+  if (!synced) {
+    const std::string why = errno_text();
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return core::fail(
+        fmt::format("cannot {} {}: {}", written ? "fsync" : "write", tmp.string(), why));
+  }
+  ::close(fd);
+  // A copy already there was written by an attempt whose outcome was never recorded: it stays.
+  // (RENAME_NOREPLACE, where the file system has it.)
+  int renamed = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+  if (renamed != 0 && errno == EINVAL) renamed = ::rename(tmp.c_str(), target.c_str());
+  if (renamed != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    if (error == EEXIST) return Placed::AlreadyThere;
+    return core::fail(
+        fmt::format("cannot rename {} into new/: {}", tmp.string(), core::errno_text(error)));
+  }
+  return Placed::Written;
+}
+
+// One job on a writer thread: each copy written, fsynced and given its name in new/ (place_copy).
+// The copy counts as delivered only after the syncer has fsynced that new/ folder.
 void MaildirCourier::write_copies(Pending& pending) {
   const DeliveryJob& job = pending.job;
   pending.results.resize(job.recipients.size());
@@ -216,41 +260,25 @@ void MaildirCourier::write_copies(Pending& pending) {
     const std::string name = maildir_file_name(job.message.id, index, arrival.count(), hostname_);
     // Only a copy that may have been written before (a recovered message, or a retry) is
     // looked for; a first attempt in this run cannot have left one in new/.
+    // A copy found may have been named just before a crash of this process, its folder not yet
+    // fsynced: it is reported once the syncer has fsynced new/ too.
+    const DeliveryResult found{DeliveryResult::Status::Delivered,
+                               "250 2.0.0 delivered to maildir (copy found)", "2.0.0", "maildir"};
     if ((job.recovered || recipient.attempts > 0) && maildir_has_copy(*folder, name)) {
-      result = {DeliveryResult::Status::Delivered, "250 2.0.0 delivered to maildir (copy found)",
-                "2.0.0", "maildir"};
+      result = found;
+      pending.renamed.push_back({slot, *folder});
       continue;
     }
     if (text.empty()) text = maildir_content(job.message.sender, *job.content);
-    const auto tmp = *folder / "tmp" / name;
-    int fd = -1;
-    {
-      std::lock_guard lock(create_mutex_);
-      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    }
-    if (fd < 0 || !core::write_all(fd, text)) {
-      result = deferred(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
-      if (fd >= 0) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-      }
+    const auto placed = place_copy(*folder, name, text);
+    if (!placed) {
+      result = deferred(placed.error().message);
       continue;
     }
-    const bool synced = ::fsync(fd) == 0;
-    const std::string why = errno_text();
-    ::close(fd);
-    if (!synced) {
-      result = deferred(fmt::format("cannot fsync {}: {}", tmp.string(), why));
-      ::unlink(tmp.c_str());
-      continue;
-    }
-    if (::rename(tmp.c_str(), (*folder / "new" / name).c_str()) != 0) {
-      result = deferred(fmt::format("cannot rename {} into new/: {}", tmp.string(), errno_text()));
-      ::unlink(tmp.c_str());
-      continue;
-    }
-    result = {DeliveryResult::Status::Delivered, "250 2.0.0 delivered to maildir", "2.0.0",
-              "maildir"};
+    result = *placed == Placed::AlreadyThere
+                 ? found
+                 : DeliveryResult{DeliveryResult::Status::Delivered,
+                                  "250 2.0.0 delivered to maildir", "2.0.0", "maildir"};
     pending.renamed.push_back({slot, *folder});
   }
 }

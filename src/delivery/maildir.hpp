@@ -69,6 +69,9 @@ class MaildirCourier : public Courier {
   void write_loop();
   void sync_loop();
   void write_copies(Pending& pending);
+  enum class Placed { Written, AlreadyThere };
+  core::Result<Placed> place_copy(const std::filesystem::path& folder, const std::string& name,
+                                  std::string_view text);
   void sync_folders(std::vector<Pending>& batch);
   core::Result<void> ensure_folder(const std::filesystem::path& folder);
 

@@ -2,8 +2,10 @@
 // recipient, even when a job is delivered again (as after a crash).
 #include "delivery/maildir.hpp"
 
-#include <filesystem>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <future>
 #include <thread>
 #include <vector>
@@ -44,9 +46,18 @@ std::vector<DeliveryResult> deliver(MaildirCourier& courier, DeliveryJob job) {
   return future.get();
 }
 
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::filesystem::path scratch(const std::string& what) {
+  return std::filesystem::temp_directory_path() /
+         fmt::format("mxkit-maildir-{}-{}", what, ::getpid());
+}
+
 TEST(Maildir, CourierWritesOnceAcrossRedeliveries) {
-  const auto root =
-      std::filesystem::temp_directory_path() / ("mxkit-maildir-" + std::to_string(::getpid()));
+  const auto root = scratch("once");
   std::filesystem::remove_all(root);
   MaildirCourier courier(root, "mx.test");
   DeliveryJob job;
@@ -70,6 +81,9 @@ TEST(Maildir, CourierWritesOnceAcrossRedeliveries) {
     EXPECT_TRUE(std::filesystem::is_directory(john / sub));
   const auto name = maildir_file_name(job.message.id, 0, 1000, "mx.test");
   ASSERT_TRUE(std::filesystem::exists(john / "new" / name));
+  EXPECT_EQ(read_file(john / "new" / name),
+            "Return-Path: <a@client.test>\nSubject: hi\n\nhello\n");
+  EXPECT_TRUE(std::filesystem::is_empty(john / "tmp"));
   // A reader moved it to cur/ with flags; a redelivery of the recovered message finds it there.
   std::filesystem::rename(john / "new" / name, john / "cur" / (name + ":2,S"));
   job.recovered = true;
@@ -102,8 +116,7 @@ std::size_t files_in(const std::filesystem::path& dir) {
 // fsyncs each folder for the whole batch, yet every job is reported once, every copy is in new/
 // exactly once, and nothing is left in tmp/. A stop() reports the jobs it was handed first.
 TEST(Maildir, ConcurrentJobsAreEachWrittenOnceAndReported) {
-  const auto root = std::filesystem::temp_directory_path() /
-                    ("mxkit-maildir-par-" + std::to_string(::getpid()));
+  const auto root = scratch("par");
   std::filesystem::remove_all(root);
   constexpr int kThreads = 6, kJobs = 40;
   std::atomic<int> delivered{0}, reported{0};
@@ -142,6 +155,37 @@ TEST(Maildir, ConcurrentJobsAreEachWrittenOnceAndReported) {
     EXPECT_EQ(files_in(folder / "new"), static_cast<std::size_t>(kThreads * kJobs)) << user;
     EXPECT_EQ(files_in(folder / "tmp"), 0u) << user;
   }
+  std::filesystem::remove_all(root);
+}
+
+// A first attempt that finds its copy's name taken in new/ (written by an attempt whose outcome
+// was never recorded) reports the copy found and leaves the file as it is: no second copy, no
+// overwrite (the rename into new/ is RENAME_NOREPLACE).
+TEST(Maildir, ANameTakenInNewIsNotOverwritten) {
+  const auto root = scratch("taken");
+  std::filesystem::remove_all(root);
+  const auto folder = root / "example.test" / "john";
+  for (const char* sub : {"tmp", "new", "cur"}) std::filesystem::create_directories(folder / sub);
+  DeliveryJob job;
+  job.message.id = "00000000000000CD";
+  job.message.sender = "a@client.test";
+  job.message.arrival = queue::Clock::time_point(std::chrono::seconds(3000));
+  queue::Recipient recipient;
+  recipient.address = "john@example.test";
+  job.message.recipients.push_back(recipient);
+  job.content = std::make_shared<const std::string>("Subject: again\r\n\r\nbody\r\n");
+  job.recipients = {0};
+  const auto name = maildir_file_name(job.message.id, 0, 3000, "mx.test");
+  { std::ofstream(folder / "new" / name) << "the earlier copy\n"; }
+  MaildirCourier courier(root, "mx.test", 2);
+  const auto results = deliver(courier, job);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status, DeliveryResult::Status::Delivered);
+  EXPECT_NE(results[0].reply.find("copy found"), std::string::npos) << results[0].reply;
+  EXPECT_EQ(read_file(folder / "new" / name), "the earlier copy\n");
+  EXPECT_EQ(files_in(folder / "new"), 1u);
+  EXPECT_EQ(files_in(folder / "tmp"), 0u);
+  courier.stop();
   std::filesystem::remove_all(root);
 }
 
