@@ -26,6 +26,7 @@
 #include "auth/secondary.hpp"
 #include "auth/tcp_clients.hpp"
 #include "auth/tsig_gate.hpp"
+#include "core/thread_name.hpp"
 #include "auth/zone_files.hpp"
 #include "auth/zone_refusal.hpp"
 #include "auth/zone_journals.hpp"
@@ -890,11 +891,17 @@ void DnsServer::run() {
     Worker& w = *wp;
     for (auto& s : w.udp_sockets) asio::co_spawn(w.io, impl_->udp_loop(w, s), asio::detached);
     for (auto& a : w.acceptors) asio::co_spawn(w.io, impl_->tcp_accept_loop(w, a), asio::detached);
-    w.thread = std::thread([&w] { w.io.run(); });
+    w.thread = std::thread([&w] {
+      core::name_this_thread("mx-dns");
+      w.io.run();
+    });
   }
   if (!impl_->secondaries.empty()) {
     for (auto& s : impl_->secondaries) s->start();
-    impl_->xfr_thread = std::thread([this] { impl_->xfr_io->run(); });
+    impl_->xfr_thread = std::thread([this] {
+      core::name_this_thread("mx-dns-xfr");
+      impl_->xfr_io->run();
+    });
   }
   // Signals are taken in this thread: SIGHUP reloads, SIGINT and SIGTERM stop.
   auto& control = impl_->control;

@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "delivery/control_server.hpp"
 #include "delivery/maildir.hpp"
 #include "delivery/queue_runner.hpp"
 #include "net/tls.hpp"
+#include "queue/arrival_log.hpp"
 #include "queue/control.hpp"
 #include "queue/spool.hpp"
 
@@ -143,6 +145,13 @@ core::Result<void> MailService::start() {
     return core::fail(fmt::format("spool {}: {}", options_.spool.string(), spool.error().message));
   spool_ = std::move(*spool);
   for (const auto& note : spool_->recovery_notes()) log_serve("spool: " + note);
+  auto arrival_log = queue::ArrivalLog::open(options_.spool);
+  if (!arrival_log)
+    return core::fail(fmt::format("arrival log in {}: {}", options_.spool.string(),
+                                  arrival_log.error().message));
+  arrival_log_ = std::move(*arrival_log);
+  for (const auto& note : arrival_log_->notes()) log_serve("arrival log: " + note);
+  spool_->keep_ids_above(arrival_log_->highest_id());
 
   delivery::QueueRunnerOptions runner_options;
   runner_options.hostname = smtp_options->session.hostname;
@@ -155,14 +164,18 @@ core::Result<void> MailService::start() {
   runner_options.retry = *retry;
   runner_ = std::make_unique<delivery::QueueRunner>(
       *spool_, std::move(runner_options),
+      // Copies written after the 250 yield the CPU to receiving (nice 19); while the backlog is
+      // full they are written before it again, and then the sessions wait for them.
       std::make_unique<delivery::MaildirCourier>(options_.maildir_root,
-                                                 smtp_options->session.hostname));
+                                                 smtp_options->session.hostname, 8,
+                                                 options_.arrival_backlog > 0 ? 19 : 0));
 
   auto remote = make_remote_courier(options_.delivery, options_.resolver,
                                     smtp_options->session.hostname, options_.listen,
                                     [](std::string_view line) { log_serve(std::string(line)); });
   if (!remote) return tl::unexpected(remote.error());
   runner_->set_remote_courier(std::move(*remote));
+  runner_->set_arrival_log(arrival_log_.get());
 
   control_ = std::make_unique<delivery::ControlServer>(
       io_, options_.spool / queue::kControlSocketName, *runner_, log_serve);
@@ -176,11 +189,37 @@ core::Result<void> MailService::start() {
         runner->submit(message, std::move(content), copies_may_exist);
       },
       log_serve);
-  // Local mail is written to its Maildirs before the 250 (docs/architecture.md, "Delivery at
-  // reception"); the rest, and local mail whose delivery fails, goes through the spool.
-  smtp_->set_at_once([runner](queue::Message message, std::shared_ptr<const std::string> content,
-                              mta::AtOnceDone done) {
-    runner->deliver_at_once(std::move(message), std::move(content), std::move(done));
+  // Local mail goes into the arrival log, and its Maildir copies are written once the 250 is
+  // out (docs/architecture.md, "The arrival log"); the rest goes through the spool. While the
+  // log holds --arrival-backlog messages the Maildirs are not keeping up: sessions then wait for
+  // their copies (delivery at reception), which slows the clients down instead.
+  auto* log = arrival_log_.get();
+  const std::size_t backlog = options_.arrival_backlog;
+  smtp_->set_at_once([this, runner, log, backlog](queue::Message message,
+                                                  std::shared_ptr<const std::string> content,
+                                                  mta::AtOnceDone done) {
+    if (log->pending() >= backlog) {
+      runner->deliver_at_once(std::move(message), std::move(content), std::move(done));
+      return;
+    }
+    const std::string_view text = *content;
+    log->append(message, text,
+                [this, runner, message, content,
+                 done = std::move(done)](core::Result<void> logged) mutable {
+                  if (!logged) {
+                    log_serve(fmt::format("{}: {}; queued in the spool instead", message.id,
+                                          logged.error().message));
+                    done(false, {});
+                    return;
+                  }
+                  done(true, {});
+                  // Posted after `done`'s own post to the connection: the "received" line is
+                  // logged before any delivery line.
+                  asio::post(io_, [runner, message = std::move(message),
+                                   content = std::move(content)]() mutable {
+                    runner->deliver_logged(std::move(message), std::move(content));
+                  });
+                });
   });
   if (auto started = smtp_->start(); !started) {
     control_->stop();
@@ -188,6 +227,7 @@ core::Result<void> MailService::start() {
   }
   runner_->start();
   thread_ = std::thread([this] {
+    core::name_this_thread("mx-smtp");
     auto guard = asio::make_work_guard(io_);
     io_.run();
   });
@@ -248,6 +288,9 @@ void add_mail_options(CLI::App& serve, MailOptions& o) {
       .add_option("--smtp-timeout", o.timeout_seconds,
                   "Seconds to wait for a command or data before 421 (default 300)")
       ->check(CLI::Range(1, 3600));
+  serve.add_option("--arrival-backlog", o.arrival_backlog,
+                   "Local messages kept in the arrival log, 250 given, Maildir copies still to "
+                   "write; beyond, sessions wait for their copies (default 20000; 0: always)");
   serve.add_flag(
       "--no-sender-check", [&o](std::int64_t) { o.check_sender_domain = false; },
       "Do not look up MAIL FROM domains for a null MX (RFC 7505)");

@@ -20,6 +20,7 @@
 #include "mta/policy.hpp"
 #include "mta/server.hpp"
 #include "net/endpoint.hpp"
+#include "queue/arrival_log.hpp"
 
 namespace mxkit::delivery {
 class QueueRunner;
@@ -44,6 +45,9 @@ struct MailOptions {
   std::size_t max_connections = 1000;
   unsigned timeout_seconds = 300;  // RFC 5321 §4.5.3.2.7
   bool check_sender_domain = true;
+  // Local messages the arrival log may hold before sessions wait for their Maildir copies
+  // again; 0: every local message is written to its Maildirs before the 250.
+  std::size_t arrival_backlog = 20000;
   ResolverOptions resolver;
   DeliveryOptions delivery;  // the delivering side (issue 9)
 };
@@ -72,6 +76,7 @@ class MailService {
   MailOptions options_;
   asio::io_context io_{1};
   std::unique_ptr<queue::Spool> spool_;
+  std::unique_ptr<queue::ArrivalLog> arrival_log_;  // outlives the runner, which reports into it
   std::unique_ptr<delivery::QueueRunner> runner_;
   std::unique_ptr<delivery::ControlServer> control_;
   std::unique_ptr<mta::SmtpServer> smtp_;

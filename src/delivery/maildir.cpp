@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <fmt/format.h>
 #include <stdio.h>  // renameat2
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 
 #include "core/ascii.hpp"
 #include "core/file_io.hpp"
+#include "core/thread_name.hpp"
 
 namespace mxkit::delivery {
 
@@ -97,11 +99,17 @@ bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name
 }
 
 MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname,
-                               std::size_t writers)
-    : root_(std::move(root)), hostname_(std::move(hostname)) {
+                               std::size_t writers, int nice)
+    : root_(std::move(root)), hostname_(std::move(hostname)), nice_(nice) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, writers); ++i)
-    writers_.emplace_back([this] { write_loop(); });
-  syncer_ = std::thread([this] { sync_loop(); });
+    writers_.emplace_back([this] {
+      core::name_this_thread("mx-maildir-w");
+      write_loop();
+    });
+  syncer_ = std::thread([this] {
+    core::name_this_thread("mx-maildir-sync");
+    sync_loop();
+  });
 }
 
 MaildirCourier::~MaildirCourier() { stop(); }
@@ -131,7 +139,12 @@ void MaildirCourier::stop() {
   if (syncer_.joinable()) syncer_.join();
 }
 
+void MaildirCourier::lower_priority() const {
+  if (nice_ != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice_);
+}
+
 void MaildirCourier::write_loop() {
+  lower_priority();
   for (;;) {
     Pending pending;
     {
@@ -153,6 +166,7 @@ void MaildirCourier::write_loop() {
 }
 
 void MaildirCourier::sync_loop() {
+  lower_priority();
   for (;;) {
     std::vector<Pending> batch;
     {

@@ -52,7 +52,10 @@ bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name
 // and reports those jobs. Deliveries at reception wait on this, so the fsyncs must overlap.
 class MaildirCourier : public Courier {
  public:
-  MaildirCourier(std::filesystem::path root, std::string hostname, std::size_t writers = 8);
+  // `nice`: the writers' and syncer's scheduling priority (setpriority(2)); serve gives 19 when
+  // copies are written after the 250 (the arrival log), so receiving comes first under load.
+  MaildirCourier(std::filesystem::path root, std::string hostname, std::size_t writers = 8,
+                 int nice = 0);
   ~MaildirCourier() override;
 
   void deliver(DeliveryJob job, DeliveryDone done) override;
@@ -66,6 +69,7 @@ class MaildirCourier : public Courier {
     // Copies renamed into FOLDER/new, delivered once the syncer has fsynced that folder.
     std::vector<std::pair<std::size_t, std::filesystem::path>> renamed;
   };
+  void lower_priority() const;  // on each of its threads
   void write_loop();
   void sync_loop();
   void write_copies(Pending& pending);
@@ -77,6 +81,7 @@ class MaildirCourier : public Courier {
 
   std::filesystem::path root_;
   std::string hostname_;
+  int nice_ = 0;
   std::mutex folders_mutex_;
   std::set<std::filesystem::path> known_folders_;  // created and fsynced already
   // Creating a file holds tmp/'s inode lock for the whole inode allocation (long on ext4

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "queue/dsn.hpp"
+#include "core/thread_name.hpp"
 #include "smtp/address.hpp"
 
 namespace mxkit::delivery {
@@ -59,6 +60,58 @@ auto QueueRunner::on_runner(F f) {
   return result.get();
 }
 
+void QueueRunner::set_arrival_log(queue::ArrivalLog* log) { arrival_log_ = log; }
+
+void QueueRunner::deliver_logged(queue::Message message, std::shared_ptr<const std::string> content,
+                                 bool recovered) {
+  DeliveryJob job;
+  for (std::size_t i = 0; i < message.recipients.size(); ++i) job.recipients.push_back(i);
+  job.message = message;
+  job.content = content;
+  job.recovered = recovered;
+  local_->deliver(std::move(job), [this, message = std::move(message), content = std::move(
+                                                                            content)](
+                                      std::vector<DeliveryResult> results) mutable {
+    bool all = results.size() == message.recipients.size();
+    for (std::size_t k = 0; k < results.size() && k < message.recipients.size(); ++k) {
+      all = all && results[k].status == DeliveryResult::Status::Delivered;
+      log(attempt_line(message.id, message.recipients[k].address, results[k], message.arrival));
+    }
+    if (all) {
+      arrival_log_->mark_done(message.id);
+      return;
+    }
+    queue::NewMessage in;
+    in.sender = message.sender;
+    for (const auto& recipient : message.recipients) in.recipients.push_back(recipient.address);
+    in.content = *content;
+    in.client_address = message.client_address;
+    in.helo = message.helo;
+    in.body_8bit = message.body_8bit;
+    in.smtputf8 = message.smtputf8;
+    in.id = message.id;
+    in.arrival = message.arrival;
+    // Blocking, on the courier's thread: a rare path, and the runner (which stop() drains the
+    // courier for) is still there when the spool answers.
+    auto stored = spool_.store_sync(std::move(in));
+    if (stored) {
+      arrival_log_->mark_done(message.id);
+      submit(std::move(*stored), std::move(content), /*copies_may_exist=*/true);
+      return;
+    }
+    log(fmt::format("{}: cannot move into the spool after a failed Maildir delivery: {}; kept "
+                    "in the arrival log, tried again in 60 s",
+                    message.id, stored.error().message));
+    asio::post(io_, [this, message = std::move(message), content = std::move(content)]() mutable {
+      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(60));
+      timer->async_wait([this, timer, message = std::move(message),
+                         content = std::move(content)](const std::error_code& ec) mutable {
+        if (!ec) deliver_logged(std::move(message), std::move(content), true);
+      });
+    });
+  });
+}
+
 void QueueRunner::start() {
   const auto now = queue::Clock::now();
   for (auto& message : spool_.recovered()) {
@@ -76,8 +129,24 @@ void QueueRunner::start() {
   if (!entries_.empty())
     log(fmt::format("queue: {} message{} recovered from the spool", entries_.size(),
                     entries_.size() == 1 ? "" : "s"));
+  if (arrival_log_) {
+    std::size_t logged = 0;
+    for (auto& recovered : arrival_log_->take_recovered()) {
+      // Moved into the spool before the crash, its done frame not yet written: the spool has it.
+      if (entries_.contains(recovered.message.id)) {
+        arrival_log_->mark_done(recovered.message.id);
+        continue;
+      }
+      ++logged;
+      deliver_logged(std::move(recovered.message), std::move(recovered.content), true);
+    }
+    if (logged > 0)
+      log(fmt::format("queue: {} message{} recovered from the arrival log", logged,
+                      logged == 1 ? "" : "s"));
+  }
   asio::post(io_, [this] { run_due(); });
   thread_ = std::thread([this] {
+    core::name_this_thread("mx-queue");
     auto guard = asio::make_work_guard(io_);
     io_.run();
   });

@@ -23,6 +23,7 @@
 
 #include "core/result.hpp"
 #include "delivery/courier.hpp"
+#include "queue/arrival_log.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/spool.hpp"
@@ -47,7 +48,12 @@ class QueueRunner {
   // before start().
   void set_remote_courier(std::unique_ptr<Courier> remote);
 
-  // Schedules every recovered message and starts the runner's thread.
+  // The arrival log local mail is kept in until its copies are written (see deliver_logged).
+  // It must outlive the runner. Call before start().
+  void set_arrival_log(queue::ArrivalLog* log);
+
+  // Schedules every recovered message (the spool's, and the arrival log's not yet written)
+  // and starts the runner's thread.
   void start();
   // Stops the thread; deliveries in progress are abandoned (their messages stay queued).
   void stop();
@@ -69,6 +75,14 @@ class QueueRunner {
   using AtOnceDone = std::function<void(bool delivered, std::vector<std::string> log_lines)>;
   void deliver_at_once(queue::Message message, std::shared_ptr<const std::string> content,
                        AtOnceDone done);
+
+  // Local mail the arrival log holds (any thread; serve calls it once the 250 is given): the
+  // Maildir courier writes every copy, then the log is told it is done with the message. If a
+  // copy fails the message moves into the spool (same id and arrival, so the copies already
+  // written are found, never written twice) and is retried from there; should the spool fail
+  // as well, the log keeps it and it is tried again in a minute. `recovered`: copies may exist.
+  void deliver_logged(queue::Message message, std::shared_ptr<const std::string> content,
+                      bool recovered = false);
 
   // `mxkit queue flush`, `retry ID`, `delete ID` (any thread; they wait for the runner).
   std::size_t flush();
@@ -105,6 +119,7 @@ class QueueRunner {
   QueueRunnerOptions options_;
   std::unique_ptr<Courier> local_;
   std::unique_ptr<Courier> remote_;
+  queue::ArrivalLog* arrival_log_ = nullptr;
   asio::io_context io_{1};
   asio::steady_timer timer_{io_};
   asio::thread_pool recorders_{4};  // parallel Spool::update fsyncs

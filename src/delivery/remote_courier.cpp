@@ -8,6 +8,7 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 
+#include "core/thread_name.hpp"
 #include "smtp/address.hpp"
 
 namespace mxkit::delivery {
@@ -29,7 +30,10 @@ RemoteCourier::RemoteCourier(RemoteCourierOptions options) : work_(io_.get_execu
   resolver_ = std::make_unique<resolver::Resolver>(io_.get_executor(), std::move(options.resolver));
   courier_ = std::make_unique<SmtpCourier>(io_.get_executor(), *resolver_,
                                            std::move(options.courier), options.seed);
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("mx-smtp-out");
+    io_.run();
+  });
 }
 
 RemoteCourier::~RemoteCourier() { stop(); }

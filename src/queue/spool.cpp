@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/encoding.hpp"
+#include "core/thread_name.hpp"
 #include "queue/spool_file.hpp"
 #include "queue/spool_io.hpp"
 
@@ -307,8 +308,14 @@ core::Result<std::unique_ptr<Spool>> Spool::open(const fs::path& dir, SpoolOptio
   impl->save_id_floor();
   std::size_t threads = std::max<std::size_t>(1, options.commit_threads);
   for (std::size_t i = 0; i < threads; ++i)
-    impl->committers.emplace_back([p = impl.get()] { p->commit_loop(); });
-  impl->syncer = std::thread([p = impl.get()] { p->sync_loop(); });
+    impl->committers.emplace_back([p = impl.get()] {
+      core::name_this_thread("mx-spool-w");
+      p->commit_loop();
+    });
+  impl->syncer = std::thread([p = impl.get()] {
+    core::name_this_thread("mx-spool-sync");
+    p->sync_loop();
+  });
   return std::unique_ptr<Spool>(new Spool(std::move(impl)));
 }
 
@@ -351,6 +358,12 @@ Message message_from(const NewMessage& in, QueueId id, Clock::time_point arrival
 }
 
 QueueId Spool::reserve_id() { return impl_->next_id(); }
+
+void Spool::keep_ids_above(const QueueId& id) {
+  if (!valid_queue_id(id)) return;
+  std::lock_guard lock(impl_->id_mutex);
+  impl_->last_id = std::max(impl_->last_id, parse_id(id));
+}
 
 void Spool::store(NewMessage in, std::function<void(core::Result<Message>)> done) {
   Job job;

@@ -67,6 +67,8 @@ class Spool {
   // A fresh id, unique in this spool and sortable by arrival like those store() gives, for a
   // message the receiving side delivers at once without storing it (or stores later).
   QueueId reserve_id();
+  // Ids handed out from now on sort after `id` (one the arrival log holds: see arrival_log.hpp).
+  void keep_ids_above(const QueueId& id);
 
   // The same, blocking (bounces, tests).
   core::Result<Message> store_sync(NewMessage message);

@@ -1,11 +1,13 @@
 // Access to a spool without opening it: the read-only listing `mxkit queue` uses while a
 // server runs, and the two writes it makes when no server does.
 #include <algorithm>
+#include <optional>
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "queue/arrival_log.hpp"
 #include "queue/spool.hpp"
 #include "queue/spool_file.hpp"
 #include "queue/spool_io.hpp"
@@ -36,15 +38,40 @@ core::Result<std::vector<Message>> list_spool(const fs::path& dir) {
     if (!decoded || decoded->message.removable()) continue;
     out.push_back(std::move(decoded->message));
   }
+  // Local mail in the arrival log, its copies not yet written (and not moved into queue/).
+  auto logged = read_arrival_log(dir);
+  if (!logged) return core::fail(logged.error().message);
+  for (auto& entry : *logged) {
+    const bool spooled = std::any_of(out.begin(), out.end(), [&entry](const Message& m) {
+      return m.id == entry.message.id;
+    });
+    if (!spooled) out.push_back(std::move(entry.message));
+  }
   std::sort(out.begin(), out.end(), [](const Message& a, const Message& b) { return a.id < b.id; });
   return out;
 }
+
+namespace {
+
+// A message the arrival log holds (not in queue/), if any.
+std::optional<ArrivalLog::Recovered> from_arrival_log(const fs::path& dir, const QueueId& id) {
+  auto logged = read_arrival_log(dir);
+  if (!logged) return std::nullopt;
+  for (auto& entry : *logged)
+    if (entry.message.id == id) return std::move(entry);
+  return std::nullopt;
+}
+
+}  // namespace
 
 core::Result<Message> read_message(const fs::path& dir, const QueueId& id) {
   if (!valid_queue_id(id))
     return core::fail(fmt::format("'{}' is not a queue id (16 hex digits)", id));
   auto decoded = spool_io::load(dir, id);
-  if (!decoded) return core::fail(decoded.error().message);
+  if (!decoded) {
+    if (auto logged = from_arrival_log(dir, id)) return std::move(logged->message);
+    return core::fail(decoded.error().message);
+  }
   if (decoded->message.removable())
     return core::fail(fmt::format("no message {} in {}", id, dir.string()));
   return std::move(decoded->message);
@@ -55,7 +82,10 @@ core::Result<std::string> read_message_content(const fs::path& dir, const QueueI
     return core::fail(fmt::format("'{}' is not a queue id (16 hex digits)", id));
   std::string bytes;
   auto decoded = spool_io::load(dir, id, &bytes);
-  if (!decoded) return core::fail(decoded.error().message);
+  if (!decoded) {
+    if (auto logged = from_arrival_log(dir, id)) return std::string(*logged->content);
+    return core::fail(decoded.error().message);
+  }
   return bytes.substr(decoded->content_offset, decoded->content_size);
 }
 

@@ -3,6 +3,7 @@ got a 250 is delivered exactly once after a restart), 1,000 idle connections, th
 a port already taken, and the RFC 7505 null-MX check on senders with both roles in one process."""
 from __future__ import annotations
 
+import re
 import resource
 import smtplib
 import socket
@@ -69,8 +70,10 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(mxkit, tmp_path, reuse):
         assert not missing, f"{len(missing)} acknowledged messages lost"
         duplicates = {t for t in tags if tags.count(t) > 1}
         assert not duplicates, f"delivered twice: {sorted(duplicates)[:5]}"
+        recovered = re.search(r"(\d+) messages? recovered from the arrival log", server.log_text())
         print(f"kill -9 receiving ({'reused' if reuse else 'new'} connections): acknowledged {len(acked)}, "
-              f"delivered {len(tags)} ({len(tags) - len(acked)} were in flight without a 250), 0 lost, 0 twice")
+              f"delivered {len(tags)} ({len(tags) - len(acked)} were in flight without a 250), 0 lost, 0 twice; "
+              f"{recovered[1] if recovered else 0} recovered from the arrival log")
     finally:
         server.stop()
 
@@ -197,8 +200,8 @@ def test_null_mx_sender_refused_with_dns_in_the_same_process(mxkit, tmp_path):
 
 
 def test_spool_error_answers_452_and_keeps_serving(mxkit, tmp_path):
-    # Mail that needs the queue (a relayed recipient; local mail is written to its Maildir
-    # before the 250 and needs no spool file) cannot be stored: 452, nothing kept.
+    # Mail that needs the queue (a relayed recipient; local mail goes into the arrival log and
+    # its Maildirs, no spool file) cannot be stored: 452, nothing kept.
     server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--route", "remote.test=127.0.0.1:9"]).start()
     try:
         queue = server.spool / "queue"
@@ -213,7 +216,7 @@ def test_spool_error_answers_452_and_keeps_serving(mxkit, tmp_path):
         # Local mail still lands meanwhile: it does not go through the spool.
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
             c.sendmail("a@client.test", ["x@example.test"], "Subject: at once\r\n\r\nbody\r\n")
-        assert len(server.maildir_files("x@example.test")) == 1
+        assert len(server.wait_delivered("x@example.test", 1)) == 1
         hidden.rename(queue)
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as c:
             c.sendmail("a@client.test", ["x@remote.test"], "Subject: kept\r\n\r\nbody\r\n")
@@ -233,8 +236,8 @@ def transaction(server: SmtpServer, recipients: list[str], data: bytes) -> tuple
         return c.data(data)
 
 
-def test_local_mail_is_in_the_maildir_before_the_250(mxkit, tmp_path):
-    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+def test_local_mail_is_in_the_maildir_before_the_250_without_an_arrival_backlog(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--arrival-backlog", "0"]).start()
     try:
         code, reply = transaction(server, ["one@example.test", "two@example.test"], b"Subject: at once\r\n\r\nbody\r\n")
         assert code == 250 and reply.startswith(b"2.0.0 Ok: queued as "), reply
@@ -252,8 +255,82 @@ def test_local_mail_is_in_the_maildir_before_the_250(mxkit, tmp_path):
         server.stop()
 
 
-def test_local_delivery_that_fails_at_once_is_queued_and_never_written_twice(mxkit, tmp_path):
-    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--retry-base", "1h"]).start()
+def arrival_log_bytes(server: SmtpServer) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted((server.spool / "log").glob("*.log")))
+
+
+def test_local_mail_is_in_the_arrival_log_before_the_250_and_in_the_maildirs_after(mxkit, tmp_path):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+    try:
+        code, reply = transaction(server, ["one@example.test", "two@example.test"],
+                                  b"Subject: logged\r\n\r\nthe arrival log's body\r\n")
+        assert code == 250 and reply.startswith(b"2.0.0 Ok: queued as "), reply
+        qid = reply.split()[-1].decode()
+        # The 250 came once the log had the message (its commit is fdatasynced first; the
+        # crash test shows it survives): its id and content are in a segment now.
+        logged = arrival_log_bytes(server)
+        assert qid.encode() in logged and b"the arrival log's body" in logged
+        for user in ("one", "two"):
+            files = server.wait_delivered(f"{user}@example.test", 1)
+            assert len(files) == 1 and f".Q{qid}R" in files[0].name, files
+            assert files[0].read_bytes().endswith(b"the arrival log's body\n")
+        assert list((server.spool / "queue").iterdir()) == []
+        log = server.wait_log(f"{qid}: to=<two@example.test>")
+        assert log.index(f"{qid}: client=[127.0.0.1]") < log.index(f"{qid}: to=<one@example.test>, relay=maildir")
+        # Done (the log notes it with its next commit, within 20 ms): `mxkit queue list` is empty.
+        deadline = time.time() + 5
+        while True:
+            listed = subprocess.run([str(mxkit), "queue", "list", "--json", "--spool", str(server.spool)],
+                                    capture_output=True, text=True, timeout=10)
+            assert listed.returncode == 0, listed.stderr
+            if qid not in listed.stdout or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        assert qid not in listed.stdout
+    finally:
+        server.stop()
+
+
+def test_arrival_log_keeps_what_neither_maildir_nor_spool_took_and_a_restart_delivers_it(mxkit, tmp_path):
+    # The copy cannot be written (a file where the folder should be) and the spool cannot store
+    # the message either (its queue/ gone): the arrival log keeps it, `mxkit queue` lists it,
+    # and after kill -9 the next start delivers it once.
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
+    blocked = server.mail / "example.test" / "late"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the Maildir folder should be\n")
+    queue = server.spool / "queue"
+    hidden = server.spool / "queue.away"
+    queue.rename(hidden)
+    try:
+        code, reply = transaction(server, ["late@example.test"], b"Subject: kept\r\n\r\nkept body\r\n")
+        assert code == 250, reply
+        qid = reply.split()[-1].decode()
+        server.wait_log(f"{qid}: cannot move into the spool after a failed Maildir delivery")
+        hidden.rename(queue)  # the spool is back; the log keeps the message until its retry
+        listed = subprocess.run([str(mxkit), "queue", "list", "--spool", str(server.spool)],
+                                capture_output=True, text=True, timeout=10)
+        assert listed.returncode == 0 and qid in listed.stdout, listed
+        shown = subprocess.run([str(mxkit), "queue", "show", qid, "--spool", str(server.spool)],
+                               capture_output=True, text=True, timeout=10)
+        assert shown.returncode == 0 and "Subject: kept" in shown.stdout and "late@example.test" in shown.stdout, shown
+        server.kill()
+        blocked.unlink()
+        server.start()
+        files = server.wait_delivered("late@example.test", 1)
+        assert files[0].read_bytes().endswith(b"kept body\n")
+        assert "1 message recovered from the arrival log" in server.log_text()
+        time.sleep(0.5)
+        assert len(server.maildir_files("late@example.test")) == 1
+        assert list(queue.iterdir()) == []
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("backlog", ["0", "20000"], ids=["before-the-250", "after-the-250"])
+def test_local_delivery_that_fails_is_queued_and_never_written_twice(mxkit, tmp_path, backlog):
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--retry-base", "1h",
+                                          "--arrival-backlog", backlog]).start()
     blocked = server.mail / "example.test" / "blocked"
     blocked.parent.mkdir(parents=True)
     blocked.write_text("a file where the Maildir folder should be\n")  # root ignores modes
@@ -261,10 +338,13 @@ def test_local_delivery_that_fails_at_once_is_queued_and_never_written_twice(mxk
         code, reply = transaction(server, ["ok@example.test", "blocked@example.test"], b"Subject: half\r\n\r\nbody\r\n")
         assert code == 250, reply
         qid = reply.split()[-1].decode()
-        assert len(server.maildir_files("ok@example.test")) == 1
+        assert len(server.wait_delivered("ok@example.test", 1)) == 1
         # The message is queued under the same id, the failure in the log, the 250 still given.
-        assert (server.spool / "queue" / qid).exists()
         server.wait_log(f"{qid}: to=<blocked@example.test>, relay=maildir")
+        deadline = time.time() + 10
+        while not (server.spool / "queue" / qid).exists() and time.time() < deadline:
+            time.sleep(0.05)
+        assert (server.spool / "queue" / qid).exists()
         assert "status=deferred" in server.log_text()
         blocked.unlink()
         flushed = subprocess.run([str(mxkit), "queue", "flush", "--spool", str(server.spool)],
