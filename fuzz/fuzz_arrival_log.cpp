@@ -24,12 +24,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   check(decoded->valid_end <= size);
-  std::string again(bytes.substr(0, 8));
+  if (decoded->free) {
+    check(decoded->arrivals.empty() && decoded->done.empty());
+    return 0;
+  }
+  const auto generation = decoded->generation;
+  std::string again = queue::encode_log_header(generation);
   for (const auto& arrival : decoded->arrivals)
-    again += queue::encode_log_arrival(arrival.message, arrival.content);
-  for (const auto& id : decoded->done) again += queue::encode_log_done(id);
+    again += queue::encode_log_arrival(generation, arrival.message, arrival.content);
+  for (const auto& id : decoded->done) again += queue::encode_log_done(generation, id);
   auto back = queue::decode_log_segment(again);
   check(back.has_value());
+  check(back->generation == generation);
   check(back->damage.empty() && back->valid_end == again.size());
   check(back->arrivals.size() == decoded->arrivals.size());
   for (std::size_t i = 0; i < back->arrivals.size(); ++i) {

@@ -164,18 +164,20 @@ core::Result<void> MailService::start() {
   runner_options.retry = *retry;
   runner_ = std::make_unique<delivery::QueueRunner>(
       *spool_, std::move(runner_options),
-      // Copies written after the 250 yield the CPU to receiving (nice 19); while the backlog is
-      // full they are written before it again, and then the sessions wait for them.
       std::make_unique<delivery::MaildirCourier>(options_.maildir_root,
-                                                 smtp_options->session.hostname, 8,
-                                                 options_.arrival_backlog > 0 ? 19 : 0));
+                                                 smtp_options->session.hostname));
 
   auto remote = make_remote_courier(options_.delivery, options_.resolver,
                                     smtp_options->session.hostname, options_.listen,
                                     [](std::string_view line) { log_serve(std::string(line)); });
   if (!remote) return tl::unexpected(remote.error());
   runner_->set_remote_courier(std::move(*remote));
-  runner_->set_arrival_log(arrival_log_.get());
+  // The copies of logged mail are written after the 250 by threads of their own at nice 19, so
+  // receiving comes first; the copies sessions wait for (a full backlog, the spool's retries)
+  // keep the normal priority.
+  runner_->set_arrival_log(arrival_log_.get(), std::make_unique<delivery::MaildirCourier>(
+                                                   options_.maildir_root,
+                                                   smtp_options->session.hostname, 8, 19));
 
   control_ = std::make_unique<delivery::ControlServer>(
       io_, options_.spool / queue::kControlSocketName, *runner_, log_serve);

@@ -52,8 +52,8 @@ bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name
 // and reports those jobs. Deliveries at reception wait on this, so the fsyncs must overlap.
 class MaildirCourier : public Courier {
  public:
-  // `nice`: the writers' and syncer's scheduling priority (setpriority(2)); serve gives 19 when
-  // copies are written after the 250 (the arrival log), so receiving comes first under load.
+  // `nice`: the writers' and syncer's scheduling priority (setpriority(2)); serve gives 19 to
+  // the courier of the arrival log's copies (written after the 250), so receiving comes first.
   MaildirCourier(std::filesystem::path root, std::string hostname, std::size_t writers = 8,
                  int nice = 0);
   ~MaildirCourier() override;

@@ -60,7 +60,10 @@ auto QueueRunner::on_runner(F f) {
   return result.get();
 }
 
-void QueueRunner::set_arrival_log(queue::ArrivalLog* log) { arrival_log_ = log; }
+void QueueRunner::set_arrival_log(queue::ArrivalLog* log, std::unique_ptr<Courier> courier) {
+  arrival_log_ = log;
+  logged_ = std::move(courier);
+}
 
 void QueueRunner::deliver_logged(queue::Message message, std::shared_ptr<const std::string> content,
                                  bool recovered) {
@@ -69,7 +72,8 @@ void QueueRunner::deliver_logged(queue::Message message, std::shared_ptr<const s
   job.message = message;
   job.content = content;
   job.recovered = recovered;
-  local_->deliver(std::move(job), [this, message = std::move(message), content = std::move(
+  Courier& courier = logged_ ? *logged_ : *local_;
+  courier.deliver(std::move(job), [this, message = std::move(message), content = std::move(
                                                                             content)](
                                       std::vector<DeliveryResult> results) mutable {
     bool all = results.size() == message.recipients.size();
@@ -158,6 +162,7 @@ void QueueRunner::stop() {
   thread_.join();
   recorders_.join();  // records being written finish; their reports go nowhere
   // Couriers report into io_, which no longer runs: stop them before it goes.
+  if (logged_) logged_->stop();
   if (local_) local_->stop();
   if (remote_) remote_->stop();
 }

@@ -48,9 +48,11 @@ class QueueRunner {
   // before start().
   void set_remote_courier(std::unique_ptr<Courier> remote);
 
-  // The arrival log local mail is kept in until its copies are written (see deliver_logged).
-  // It must outlive the runner. Call before start().
-  void set_arrival_log(queue::ArrivalLog* log);
+  // The arrival log local mail is kept in until its copies are written (see deliver_logged),
+  // and the courier that writes those copies (the local one when null: serve gives one whose
+  // threads run at a low priority, so that receiving comes first). The log must outlive the
+  // runner. Call before start().
+  void set_arrival_log(queue::ArrivalLog* log, std::unique_ptr<Courier> courier = nullptr);
 
   // Schedules every recovered message (the spool's, and the arrival log's not yet written)
   // and starts the runner's thread.
@@ -120,6 +122,7 @@ class QueueRunner {
   std::unique_ptr<Courier> local_;
   std::unique_ptr<Courier> remote_;
   queue::ArrivalLog* arrival_log_ = nullptr;
+  std::unique_ptr<Courier> logged_;  // writes the copies of logged mail (or local_)
   asio::io_context io_{1};
   asio::steady_timer timer_{io_};
   asio::thread_pool recorders_{4};  // parallel Spool::update fsyncs

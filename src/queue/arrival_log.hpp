@@ -3,23 +3,29 @@
 // The spool gives every message a file of its own, which costs the file system an inode, its
 // blocks, a directory entry and their fsyncs per message. For mail whose every recipient is
 // local the copies follow within milliseconds, so the message only needs to survive a crash
-// for that long. The log appends it instead to a segment file whose blocks are allocated ahead
-// (fallocate), and messages from many sessions are committed together with one fdatasync: the
-// 250 waits for that, and the Maildir copies are written after it (docs/architecture.md,
-// "The arrival log").
+// for that long. The log appends it instead to a segment, a file whose blocks were allocated
+// when it was made and which is reused once freed, so a commit writes into blocks it need not
+// allocate, and (from a segment's second use on) its fdatasync writes data only: no inode, no
+// directory. Messages from many sessions are committed together with one fdatasync; the 250
+// waits for that, and the Maildir copies are written after it (docs/architecture.md, "The
+// arrival log").
 //
-//   SPOOL/log/<SEQ>.log   segment: "MXKL" version(1) 3 zero octets, then frames, then zeros
-//   frame = kind(1) length(4, LE) crc32c(4, LE, over kind and payload) payload
+//   SPOOL/log/<SLOT>.log  segment: "MXKL" version(1) 3 zero octets generation(8, LE), frames
+//                         free:    "MXKF" and anything after it (a slot kept for reuse)
+//   frame = kind(1) length(4, LE) generation(8, LE) crc32c(4, LE, over generation, kind and
+//           payload) payload; a frame of another generation is left from the slot's earlier
+//           use and ends the segment, as zeros do
 //     'M'  a message: payload is the image of a spool file with its envelope, content and
 //          commit records (spool_file::encode_new), every recipient Pending
 //     'X'  done: payload is a queue id whose copies are all written (or which the spool holds)
-//   A zero kind octet is the end of what was written; a frame whose length or CRC is wrong is a
-//   torn write and ends the segment as well.
+//   Each commit ends with a zero octet (written over by the next), so after the last good frame
+//   there is a zero unless a crash cut the commit short: reading stops there too (noted).
 //
-// A segment is deleted once every message in it is done and those done frames are on disk; the
-// oldest goes first, so a done frame is never lost while the message it ends is still there.
-// After a crash, open() hands back every message without a done frame; it is delivered again,
-// and the Maildir courier finds the copies already written by name (never a second one).
+// Segments are ordered by generation. One is freed (its header rewritten "MXKF" and fdatasynced)
+// once every message in it is done and those done frames are on disk, the oldest first, so a
+// done frame is never gone while the message it ends is still there. After a crash, open()
+// hands back every message without a done frame; it is delivered again, and the Maildir courier
+// finds the copies already written by name (never a second one).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +43,7 @@ namespace mxkit::queue {
 
 struct ArrivalLogOptions {
   std::uint64_t segment_bytes = 16u << 20;  // allocated ahead; a bigger message gets a bigger one
+  std::size_t spare_segments = 4;           // freed segments kept for reuse
 };
 
 // What a segment holds, as far as it reads well (internal; also the fuzz target's subject).
@@ -45,14 +52,18 @@ struct DecodedSegment {
     Message message;
     std::string content;
   };
+  std::uint64_t generation = 0;
+  bool free = false;  // a slot kept for reuse: nothing in it
   std::vector<Arrival> arrivals;
   std::vector<QueueId> done;
   std::size_t valid_end = 0;  // end of the last good frame
-  std::string damage;         // empty, or why reading stopped before the zeros (a torn write)
+  std::string damage;         // empty, or why a frame that is not zeros did not read
 };
 core::Result<DecodedSegment> decode_log_segment(std::string_view bytes);
-std::string encode_log_arrival(const Message& message, std::string_view content);
-std::string encode_log_done(const QueueId& id);
+std::string encode_log_header(std::uint64_t generation);
+std::string encode_log_arrival(std::uint64_t generation, const Message& message,
+                               std::string_view content);
+std::string encode_log_done(std::uint64_t generation, const QueueId& id);
 
 class ArrivalLog {
  public:
