@@ -9,9 +9,9 @@
 #include <utility>
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <fmt/format.h>
 #include <stdio.h>  // renameat2
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,11 +103,12 @@ MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname,
     : root_(std::move(root)), hostname_(std::move(hostname)), nice_(nice) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, writers); ++i)
     writers_.emplace_back([this] {
-      core::name_this_thread("mx-maildir-w");
+      // A low-priority courier's threads are told apart in top -H and perf.
+      core::name_this_thread(nice_ > 0 ? "mx-maildir-bg" : "mx-maildir-w");
       write_loop();
     });
   syncer_ = std::thread([this] {
-    core::name_this_thread("mx-maildir-sync");
+    core::name_this_thread(nice_ > 0 ? "mx-maildir-bgs" : "mx-maildir-sync");
     sync_loop();
   });
 }

@@ -8,8 +8,8 @@
 #include <asio/post.hpp>
 #include <fmt/format.h>
 
-#include "queue/dsn.hpp"
 #include "core/thread_name.hpp"
+#include "queue/dsn.hpp"
 #include "smtp/address.hpp"
 
 namespace mxkit::delivery {
@@ -34,6 +34,19 @@ std::string attempt_line(const queue::QueueId& id, const std::string& address,
                      result.remote_mta.empty() ? "none" : result.remote_mta,
                      std::chrono::duration<double>(queue::Clock::now() - arrival).count(),
                      result.enhanced, status_word(result.status), result.reply);
+}
+
+// The log lines of one courier report on all of a message's recipients, and whether every copy
+// was delivered (deliveries at reception and of the arrival log's mail).
+std::pair<bool, std::vector<std::string>> every_recipient(const queue::Message& message,
+                                                          const std::vector<DeliveryResult>& results) {
+  bool all = results.size() == message.recipients.size();
+  std::vector<std::string> lines;
+  for (std::size_t k = 0; k < results.size() && k < message.recipients.size(); ++k) {
+    all = all && results[k].status == DeliveryResult::Status::Delivered;
+    lines.push_back(attempt_line(message.id, message.recipients[k].address, results[k], message.arrival));
+  }
+  return {all, std::move(lines)};
 }
 
 }  // namespace
@@ -76,11 +89,8 @@ void QueueRunner::deliver_logged(queue::Message message, std::shared_ptr<const s
   courier.deliver(std::move(job), [this, message = std::move(message), content = std::move(
                                                                             content)](
                                       std::vector<DeliveryResult> results) mutable {
-    bool all = results.size() == message.recipients.size();
-    for (std::size_t k = 0; k < results.size() && k < message.recipients.size(); ++k) {
-      all = all && results[k].status == DeliveryResult::Status::Delivered;
-      log(attempt_line(message.id, message.recipients[k].address, results[k], message.arrival));
-    }
+    auto [all, lines] = every_recipient(message, results);
+    for (const auto& line : lines) log(line);
     if (all) {
       arrival_log_->mark_done(message.id);
       return;
@@ -103,11 +113,14 @@ void QueueRunner::deliver_logged(queue::Message message, std::shared_ptr<const s
       submit(std::move(*stored), std::move(content), /*copies_may_exist=*/true);
       return;
     }
-    log(fmt::format("{}: cannot move into the spool after a failed Maildir delivery: {}; kept "
-                    "in the arrival log, tried again in 60 s",
-                    message.id, stored.error().message));
-    asio::post(io_, [this, message = std::move(message), content = std::move(content)]() mutable {
-      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(60));
+    // Tried again on the queue's schedule (its first retry), the log keeping the message meanwhile.
+    asio::post(io_, [this, message = std::move(message), content = std::move(content),
+                     why = stored.error().message]() mutable {
+      const auto delay = queue::retry_delay(options_.retry, 1, rng_);
+      log(fmt::format("{}: cannot move into the spool after a failed Maildir delivery: {}; kept "
+                      "in the arrival log, tried again in {:.1f} s",
+                      message.id, why, std::chrono::duration<double>(delay).count()));
+      auto timer = std::make_shared<asio::steady_timer>(io_, delay);
       timer->async_wait([this, timer, message = std::move(message),
                          content = std::move(content)](const std::error_code& ec) mutable {
         if (!ec) deliver_logged(std::move(message), std::move(content), true);
@@ -199,20 +212,11 @@ void QueueRunner::deliver_at_once(queue::Message message,
     done(false, {});
     return;
   }
-  job.message = std::move(message);
+  job.message = message;
   job.content = std::move(content);
-  auto id = job.message.id;
-  std::vector<std::string> addresses;
-  for (const auto& recipient : job.message.recipients) addresses.push_back(recipient.address);
-  const auto arrival = job.message.arrival;
-  local_->deliver(std::move(job), [id, addresses = std::move(addresses), arrival,
+  local_->deliver(std::move(job), [message = std::move(message),
                                    done = std::move(done)](std::vector<DeliveryResult> results) {
-    bool all = results.size() == addresses.size();
-    std::vector<std::string> lines;
-    for (std::size_t k = 0; k < results.size() && k < addresses.size(); ++k) {
-      all = all && results[k].status == DeliveryResult::Status::Delivered;
-      lines.push_back(attempt_line(id, addresses[k], results[k], arrival));
-    }
+    auto [all, lines] = every_recipient(message, results);
     done(all, std::move(lines));
   });
 }

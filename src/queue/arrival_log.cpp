@@ -15,6 +15,7 @@
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -86,6 +87,19 @@ bool all_zero(std::string_view bytes) {
 
 fs::path log_dir(const fs::path& spool) { return spool / "log"; }
 
+// The size of the slot at `path` if its header says it is free.
+std::optional<std::uint64_t> free_slot_size(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char magic[4] = {};
+  struct stat st {};
+  const bool free = ::pread(fd, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) &&
+                    std::string_view(magic, sizeof magic) == kFreeMagic && ::fstat(fd, &st) == 0;
+  ::close(fd);
+  if (!free) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
 // A slot's name is its number, 16 hex digits.
 std::optional<std::uint64_t> slot_number(const fs::path& path) {
   const std::string name = path.filename().string();
@@ -132,6 +146,12 @@ core::Result<LogContents> read_log(const fs::path& spool) {
     if (!slot) continue;
     SlotFile file{it->path(), *slot, 0};
     out.last_slot = std::max(out.last_slot, *slot);
+    // A free slot is known by its first four octets: the rest (up to 16 MiB) is not read.
+    if (auto size = free_slot_size(file.path)) {
+      file.size = *size;
+      out.free.push_back(file);
+      continue;
+    }
     auto bytes = spool_io::read_file(file.path);
     if (!bytes) {
       if (bytes.error().missing) continue;  // freed and deleted meanwhile (a reader beside the server)

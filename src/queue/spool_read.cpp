@@ -2,6 +2,7 @@
 // server runs, and the two writes it makes when no server does.
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -41,12 +42,10 @@ core::Result<std::vector<Message>> list_spool(const fs::path& dir) {
   // Local mail in the arrival log, its copies not yet written (and not moved into queue/).
   auto logged = read_arrival_log(dir);
   if (!logged) return core::fail(logged.error().message);
-  for (auto& entry : *logged) {
-    const bool spooled = std::any_of(out.begin(), out.end(), [&entry](const Message& m) {
-      return m.id == entry.message.id;
-    });
-    if (!spooled) out.push_back(std::move(entry.message));
-  }
+  std::unordered_set<QueueId> spooled;
+  for (const auto& m : out) spooled.insert(m.id);
+  for (auto& entry : *logged)
+    if (!spooled.contains(entry.message.id)) out.push_back(std::move(entry.message));
   std::sort(out.begin(), out.end(), [](const Message& a, const Message& b) { return a.id < b.id; });
   return out;
 }

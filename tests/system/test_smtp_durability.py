@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -291,29 +292,36 @@ def test_local_mail_is_in_the_arrival_log_before_the_250_and_in_the_maildirs_aft
         server.stop()
 
 
-def test_arrival_log_keeps_what_neither_maildir_nor_spool_took_and_a_restart_delivers_it(mxkit, tmp_path):
-    # The copy cannot be written (a file where the folder should be) and the spool cannot store
-    # the message either (its queue/ gone): the arrival log keeps it, `mxkit queue` lists it,
-    # and after kill -9 the next start delivers it once.
-    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
-    blocked = server.mail / "example.test" / "late"
-    blocked.parent.mkdir(parents=True)
+def logged_only(server: SmtpServer, user: str, body: bytes) -> tuple[str, Path, Path, Path]:
+    """One message for `user` whose copy cannot be written (a file where its folder should be)
+    and which the spool cannot store either (its queue/ moved away): only the arrival log keeps
+    it. Returns its id, the blocking file, queue/ and where queue/ was moved."""
+    blocked = server.mail / "example.test" / user
+    blocked.parent.mkdir(parents=True, exist_ok=True)
     blocked.write_text("a file where the Maildir folder should be\n")
     queue = server.spool / "queue"
     hidden = server.spool / "queue.away"
     queue.rename(hidden)
+    code, reply = transaction(server, [f"{user}@example.test"], b"Subject: logged only\r\n\r\n" + body)
+    assert code == 250, reply
+    qid = reply.split()[-1].decode()
+    server.wait_log(f"{qid}: cannot move into the spool after a failed Maildir delivery")
+    return qid, blocked, queue, hidden
+
+
+def test_arrival_log_keeps_what_neither_maildir_nor_spool_took_and_a_restart_delivers_it(mxkit, tmp_path):
+    # The arrival log keeps it, `mxkit queue` lists and shows it, and after kill -9 the next
+    # start delivers it once.
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
     try:
-        code, reply = transaction(server, ["late@example.test"], b"Subject: kept\r\n\r\nkept body\r\n")
-        assert code == 250, reply
-        qid = reply.split()[-1].decode()
-        server.wait_log(f"{qid}: cannot move into the spool after a failed Maildir delivery")
+        qid, blocked, queue, hidden = logged_only(server, "late", b"kept body\r\n")
         hidden.rename(queue)  # the spool is back; the log keeps the message until its retry
         listed = subprocess.run([str(mxkit), "queue", "list", "--spool", str(server.spool)],
                                 capture_output=True, text=True, timeout=10)
         assert listed.returncode == 0 and qid in listed.stdout, listed
         shown = subprocess.run([str(mxkit), "queue", "show", qid, "--spool", str(server.spool)],
                                capture_output=True, text=True, timeout=10)
-        assert shown.returncode == 0 and "Subject: kept" in shown.stdout and "late@example.test" in shown.stdout, shown
+        assert shown.returncode == 0 and "Subject: logged only" in shown.stdout and "late@example.test" in shown.stdout, shown
         server.kill()
         blocked.unlink()
         server.start()
@@ -322,6 +330,26 @@ def test_arrival_log_keeps_what_neither_maildir_nor_spool_took_and_a_restart_del
         assert "1 message recovered from the arrival log" in server.log_text()
         time.sleep(0.5)
         assert len(server.maildir_files("late@example.test")) == 1
+        assert list(queue.iterdir()) == []
+    finally:
+        server.stop()
+
+
+def test_arrival_log_retries_on_the_queue_schedule_when_neither_maildir_nor_spool_took_it(mxkit, tmp_path):
+    # The server keeps running: once the folder and the spool are back, the next try (the
+    # queue's first retry, --retry-base) writes the copy, once.
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--retry-base", "1s"]).start()
+    try:
+        _, blocked, queue, hidden = logged_only(server, "later", b"retried body\r\n")
+        # The first retry of --retry-base 1s: 0.8 to 1.2 s (±20% jitter).
+        waited = re.search(r"kept in the arrival log, tried again in ([\d.]+) s", server.log_text())
+        assert waited and 0.7 <= float(waited[1]) <= 1.3, server.log_text()
+        blocked.unlink()
+        hidden.rename(queue)
+        files = server.wait_delivered("later@example.test", 1)
+        assert files[0].read_bytes().endswith(b"retried body\n")
+        time.sleep(0.5)
+        assert len(server.maildir_files("later@example.test")) == 1
         assert list(queue.iterdir()) == []
     finally:
         server.stop()

@@ -100,6 +100,22 @@ TEST(Spool, IdsAreUniqueSortableAndNeverReusedAcrossRestarts) {
   EXPECT_GE(text, last);
 }
 
+// The arrival log's ids are not files in queue/: serve tells the spool the highest, so an id
+// handed out after a clock set back (or a lost id-floor) never names a logged message again.
+TEST(Spool, IdsStayAboveOneTheArrivalLogHolds) {
+  TempDir dir;
+  auto spool = Spool::open(dir.path());
+  ASSERT_TRUE(spool);
+  const QueueId far_ahead = "7FFFFFFFFFFFFF00";  // well past any clock this century
+  (*spool)->keep_ids_above(far_ahead);
+  EXPECT_GT((*spool)->reserve_id(), far_ahead);
+  auto stored = (*spool)->store_sync(sample(1));
+  ASSERT_TRUE(stored);
+  EXPECT_GT(stored->id, far_ahead);
+  (*spool)->keep_ids_above("not an id");  // ignored
+  EXPECT_GT((*spool)->reserve_id(), stored->id);
+}
+
 TEST(Spool, UpdateIsRecoveredAndFinishedMessageRemoved) {
   TempDir dir;
   QueueId id;
