@@ -82,7 +82,8 @@ class QueueRunner {
   // Maildir courier writes every copy, then the log is told it is done with the message. If a
   // copy fails the message moves into the spool (same id and arrival, so the copies already
   // written are found, never written twice) and is retried from there; should the spool fail
-  // as well, the log keeps it and it is tried again in a minute. `recovered`: copies may exist.
+  // as well, the log keeps it and it is tried again at the queue's first retry
+  // (RetryPolicy::base). `recovered`: copies may exist.
   void deliver_logged(queue::Message message, std::shared_ptr<const std::string> content,
                       bool recovered = false);
 
