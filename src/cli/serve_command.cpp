@@ -397,7 +397,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
          {"--smtp-listen", "--hostname", "--spool", "--local-domain", "--mailbox", "--maildir-root",
           "--relay-from", "--alias", "--tls-cert", "--tls-key", "--max-message-size",
           "--max-recipients", "--max-connections", "--smtp-timeout", "--no-sender-check",
-          "--arrival-backlog"})
+          "--arrival-backlog", "--arrival-backlog-bytes"})
       o->mail_given |= serve->count(name) > 0;
     o->console_given = console_options_given(*serve);
     exit_code = run_serve(*o);

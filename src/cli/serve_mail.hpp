@@ -48,6 +48,7 @@ struct MailOptions {
   // Local messages the arrival log may hold before sessions wait for their Maildir copies
   // again; 0: every local message is written to its Maildirs before the 250.
   std::size_t arrival_backlog = 20000;
+  std::uint64_t arrival_backlog_bytes = 128u << 20;
   ResolverOptions resolver;
   DeliveryOptions delivery;  // the delivering side (issue 9)
 };

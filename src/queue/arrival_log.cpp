@@ -295,7 +295,12 @@ struct ArrivalLog::Impl {
   struct Append {
     std::string payload;  // the spool-file image
     QueueId id;
+    std::uint64_t bytes = 0;  // the content's size (the backlog's bytes)
     std::function<void(core::Result<void>)> done;
+  };
+  struct Logged {
+    std::uint64_t generation = 0;  // its segment
+    std::uint64_t bytes = 0;
   };
 
   fs::path dir;
@@ -311,11 +316,11 @@ struct ArrivalLog::Impl {
   std::deque<Append> appends;
   std::vector<QueueId> marks;
   bool stopping = false;
-  std::size_t pending_count = 0;  // logged or being logged, not done
+  Backlog backlog;  // logged or being logged, not done
 
   // Writer thread only:
-  std::map<std::uint64_t, Segment> segments;  // by generation, oldest first; the last is written
-  std::unordered_map<QueueId, std::uint64_t> segment_of;
+  std::map<std::uint64_t, Segment> segments;   // by generation, oldest first; the last is written
+  std::unordered_map<QueueId, Logged> logged;  // not done yet
   std::vector<SlotFile> free_slots;
   std::uint64_t next_generation = 1;
   std::uint64_t next_slot = 1;
@@ -484,7 +489,7 @@ void ArrivalLog::Impl::write_loop() {
     if (!committed) {
       {
         std::lock_guard lock(mutex);
-        pending_count -= batch.size();
+        for (const auto& append : batch) backlog.forget(append.bytes);
         // Done frames are written again with the next commit.
         marks.insert(marks.end(), done_ids.begin(), done_ids.end());
       }
@@ -492,21 +497,23 @@ void ArrivalLog::Impl::write_loop() {
       continue;
     }
     for (const auto& append : batch) {
-      segment_of[append.id] = generation;
+      logged[append.id] = {generation, append.bytes};
       ++segments[generation].live;
     }
-    std::size_t ended = 0;
+    Backlog ended;
     for (const auto& id : done_ids) {
-      if (auto it = segment_of.find(id); it != segment_of.end()) {
-        if (auto seg = segments.find(it->second); seg != segments.end() && seg->second.live > 0)
+      if (auto it = logged.find(id); it != logged.end()) {
+        if (auto seg = segments.find(it->second.generation);
+            seg != segments.end() && seg->second.live > 0)
           --seg->second.live;
-        segment_of.erase(it);
-        ++ended;
+        ended.add(it->second.bytes);
+        logged.erase(it);
       }
     }
     {
       std::lock_guard lock(mutex);
-      pending_count -= ended;
+      backlog.messages -= ended.messages;
+      backlog.bytes -= ended.bytes;
     }
     for (auto& append : batch) append.done({});
     retire();
@@ -551,8 +558,11 @@ core::Result<std::unique_ptr<ArrivalLog>> ArrivalLog::open(const fs::path& spool
   impl->free_slots = std::move(contents->free);
   // Segments keep their place while a message in them is not done; the others are freed now,
   // oldest first. New messages always go to another segment, never after what a crash tore.
-  std::unordered_set<QueueId> pending_ids;
-  for (const auto& r : contents->pending) pending_ids.insert(r.message.id);
+  std::unordered_map<QueueId, std::uint64_t> pending_ids;  // and their contents' sizes
+  for (const auto& r : contents->pending) {
+    pending_ids.emplace(r.message.id, r.content->size());
+    impl->backlog.add(r.content->size());
+  }
   bool blocked = false;  // an older segment still holds a message: the newer ones stay too
   for (auto& live : contents->live) {
     std::size_t count = 0;
@@ -568,7 +578,8 @@ core::Result<std::unique_ptr<ArrivalLog>> ArrivalLog::open(const fs::path& spool
     blocked = true;
     impl->segments[live.generation] = Impl::Segment{live.file, count};
     for (const auto& id : live.ids)
-      if (pending_ids.contains(id)) impl->segment_of[id] = live.generation;
+      if (auto it = pending_ids.find(id); it != pending_ids.end())
+        impl->logged[id] = {live.generation, it->second};
   }
   // More free slots than are kept for reuse: the biggest stay.
   std::sort(impl->free_slots.begin(), impl->free_slots.end(),
@@ -577,7 +588,6 @@ core::Result<std::unique_ptr<ArrivalLog>> ArrivalLog::open(const fs::path& spool
     ::unlink(impl->free_slots.back().path.c_str());
     impl->free_slots.pop_back();
   }
-  impl->pending_count = contents->pending.size();
   impl->recovered = std::move(contents->pending);
   impl->writer = std::thread([p = impl.get()] {
     core::name_this_thread("mx-arrival-log");
@@ -597,11 +607,12 @@ QueueId ArrivalLog::highest_id() const { return impl_->highest_id; }
 
 void ArrivalLog::append(const Message& message, std::string_view content,
                         std::function<void(core::Result<void>)> done) {
-  Impl::Append append{spool_file::encode_new(message, content), message.id, std::move(done)};
+  Impl::Append append{spool_file::encode_new(message, content), message.id, content.size(),
+                      std::move(done)};
   {
     std::lock_guard lock(impl_->mutex);
     impl_->appends.push_back(std::move(append));
-    ++impl_->pending_count;
+    impl_->backlog.add(content.size());
   }
   impl_->work_cv.notify_one();
 }
@@ -614,9 +625,9 @@ void ArrivalLog::mark_done(const QueueId& id) {
   impl_->work_cv.notify_one();
 }
 
-std::size_t ArrivalLog::pending() const {
+ArrivalLog::Backlog ArrivalLog::backlog() const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->pending_count;
+  return impl_->backlog;
 }
 
 core::Result<std::vector<ArrivalLog::Recovered>> read_arrival_log(const fs::path& spool) {

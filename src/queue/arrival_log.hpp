@@ -91,7 +91,21 @@ class ArrivalLog {
   // The message needs the log no more. Written with the next commit; never waited for.
   void mark_done(const QueueId& id);
 
-  std::size_t pending() const;  // messages logged and not yet done (back-pressure, tests)
+  // Messages logged (or being logged) and not yet done, and their contents' octets: what
+  // serve's back-pressure (--arrival-backlog, --arrival-backlog-bytes) looks at.
+  struct Backlog {
+    std::size_t messages = 0;
+    std::uint64_t bytes = 0;
+    void add(std::uint64_t size) {
+      ++messages;
+      bytes += size;
+    }
+    void forget(std::uint64_t size) {
+      --messages;
+      bytes -= size;
+    }
+  };
+  Backlog backlog() const;
 
   struct Impl;
 

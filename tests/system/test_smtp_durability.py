@@ -260,6 +260,40 @@ def arrival_log_bytes(server: SmtpServer) -> bytes:
     return b"".join(p.read_bytes() for p in sorted((server.spool / "log").glob("*.log")))
 
 
+@pytest.mark.parametrize("given", ["flag", "toml"])
+def test_a_message_past_the_arrival_backlogs_octets_is_in_the_maildir_before_its_250(mxkit, tmp_path, given):
+    # --arrival-backlog-bytes (arrival_backlog_bytes in [smtp]) bounds the contents held in
+    # memory until their copies are written: a message that would take the backlog past it is
+    # written before its 250.
+    server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test", "--arrival-backlog-bytes", "4000"])
+    if given == "toml":
+        config = tmp_path / "mxkit.toml"
+        config.write_text(f'[smtp]\nlisten = ["127.0.0.1:{server.port}"]\nhostname = "mx.test"\n'
+                          f'spool = "spool"\nmaildir_root = "mail"\nlocal_domains = ["example.test"]\n'
+                          f'mailboxes = ["*@example.test"]\ncheck_sender_domain = false\n'
+                          f'arrival_backlog_bytes = 4000\n')
+        server.command = lambda: [str(mxkit), "serve", "--config", str(config)]
+    server.start()
+    try:
+        code, reply = transaction(server, ["small@example.test"], b"Subject: small\r\n\r\nlogged\r\n")
+        assert code == 250, reply
+        small = reply.split()[-1].decode()
+        assert small.encode() in arrival_log_bytes(server)
+        big_body = b"Subject: big\r\n\r\n" + (b"y" * 70 + b"\r\n") * 70 + b"the end\r\n"
+        code, reply = transaction(server, ["big@example.test"], big_body)
+        assert code == 250, reply
+        big = reply.split()[-1].decode()
+        # No wait: the copy was on disk when the 250 came, and the log never had the message.
+        files = server.maildir_files("big@example.test")
+        assert len(files) == 1 and f".Q{big}R" in files[0].name, files
+        assert files[0].read_bytes().endswith((b"y" * 70 + b"\n") * 70 + b"the end\n")
+        assert big.encode() not in arrival_log_bytes(server)
+        assert list((server.spool / "queue").iterdir()) == []
+        assert len(server.wait_delivered("small@example.test", 1)) == 1
+    finally:
+        server.stop()
+
+
 def test_local_mail_is_in_the_arrival_log_before_the_250_and_in_the_maildirs_after(mxkit, tmp_path):
     server = SmtpServer(mxkit, tmp_path, ["--mailbox", "*@example.test"]).start()
     try:

@@ -66,9 +66,9 @@ std::set<std::string> ids(const std::vector<ArrivalLog::Recovered>& entries) {
 // Waits until the log's writer has committed the done frames handed to it.
 void settle(ArrivalLog& log, std::size_t pending) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (log.pending() != pending && std::chrono::steady_clock::now() < deadline)
+  while (log.backlog().messages != pending && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_EQ(log.pending(), pending);
+  ASSERT_EQ(log.backlog().messages, pending);
 }
 
 TEST(ArrivalLog, WhatIsCommittedComesBackUntilDone) {
@@ -77,13 +77,16 @@ TEST(ArrivalLog, WhatIsCommittedComesBackUntilDone) {
     auto log = ArrivalLog::open(dir.path());
     ASSERT_TRUE(log) << log.error().message;
     for (int n = 1; n <= 5; ++n) append(**log, n);
-    EXPECT_EQ((*log)->pending(), 5u);
+    EXPECT_EQ((*log)->backlog().messages, 5u);
     (*log)->mark_done(message(2).id);
     (*log)->mark_done(message(4).id);
     settle(**log, 3);
   }
   auto log = ArrivalLog::open(dir.path());
   ASSERT_TRUE(log) << log.error().message;
+  // What is not done counts in the backlog again, its contents' octets too.
+  EXPECT_EQ((*log)->backlog().messages, 3u);
+  EXPECT_EQ((*log)->backlog().bytes, content(1).size() + content(3).size() + content(5).size());
   auto recovered = (*log)->take_recovered();
   ASSERT_EQ(recovered.size(), 3u);
   // Oldest first, every field and the content as appended.
@@ -101,6 +104,32 @@ TEST(ArrivalLog, WhatIsCommittedComesBackUntilDone) {
   auto listed = read_arrival_log(dir.path());
   ASSERT_TRUE(listed);
   EXPECT_EQ(ids(*listed), (std::set<std::string>{message(1).id, message(3).id, message(5).id}));
+}
+
+// The backlog (serve's back-pressure) counts each message and its content's octets from the
+// append until its done frame is committed.
+TEST(ArrivalLog, TheBacklogCountsMessagesAndOctetsUntilDone) {
+  TempDir dir;
+  auto log = ArrivalLog::open(dir.path());
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_EQ((*log)->backlog().messages, 0u);
+  EXPECT_EQ((*log)->backlog().bytes, 0u);
+  const std::string big(100000, 'x');
+  std::promise<core::Result<void>> promise;
+  (*log)->append(message(1), big, [&promise](core::Result<void> r) { promise.set_value(r); });
+  // Counted from the append, before its commit.
+  EXPECT_EQ((*log)->backlog().bytes, big.size());
+  ASSERT_TRUE(promise.get_future().get());
+  append(**log, 2);
+  EXPECT_EQ((*log)->backlog().messages, 2u);
+  EXPECT_EQ((*log)->backlog().bytes, big.size() + content(2).size());
+  (*log)->mark_done(message(1).id);
+  settle(**log, 1);
+  EXPECT_EQ((*log)->backlog().bytes, content(2).size());
+  (*log)->mark_done(message(2).id);
+  (*log)->mark_done(message(2).id);  // twice: counted once
+  settle(**log, 0);
+  EXPECT_EQ((*log)->backlog().bytes, 0u);
 }
 
 TEST(ArrivalLog, SegmentsRollOverAndGoOldestFirstWhenAllTheyHoldIsDone) {

@@ -7,11 +7,14 @@
 #include <fstream>
 #include <iterator>
 #include <future>
+#include <map>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace mxkit::delivery {
@@ -103,6 +106,82 @@ TEST(Maildir, CourierWritesOnceAcrossRedeliveries) {
   std::filesystem::remove_all(root);
 }
 
+// A job of one message with one recipient.
+DeliveryJob one_recipient_job(const char* id, const char* address, std::int64_t arrival,
+                              const char* content) {
+  DeliveryJob job;
+  job.message.id = id;
+  job.message.sender = "a@client.test";
+  job.message.arrival = queue::Clock::time_point(std::chrono::seconds(arrival));
+  queue::Recipient recipient;
+  recipient.address = address;
+  job.message.recipients.push_back(recipient);
+  job.content = std::make_shared<const std::string>(content);
+  job.recipients = {0};
+  return job;
+}
+
+// This process's threads by name (/proc/self/task/TID/comm), each with its scheduling policy
+// and nice value.
+struct ThreadPriority {
+  int policy = -1;
+  int nice = 0;
+};
+std::multimap<std::string, ThreadPriority> thread_priorities() {
+  std::multimap<std::string, ThreadPriority> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string name = read_file(task.path() / "comm");
+    if (!name.empty() && name.back() == '\n') name.pop_back();
+    const auto tid = static_cast<pid_t>(std::stol(task.path().filename().string()));
+    errno = 0;
+    out.emplace(name, ThreadPriority{::sched_getscheduler(tid),
+                                     ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid))});
+  }
+  return out;
+}
+
+// The arrival log's courier runs at nice 19, below the sessions; the courier sessions wait on
+// keeps their priority. Both deliver.
+TEST(Maildir, ABackgroundCourierRunsBelowNormalThreads) {
+  const auto root = scratch("priority");
+  std::filesystem::remove_all(root);
+  MaildirCourier normal(root, "mx.test", 2);
+  MaildirCourier background(root, "mx.test", 2, 19);
+  auto job = one_recipient_job("00000000000000CD", "low@example.test", 1000,
+                               "Subject: low\r\n\r\nbody\r\n");
+  // Each thread sets its priority first thing.
+  auto results = deliver(background, job);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status, DeliveryResult::Status::Delivered);
+  job.message.id = "00000000000000CE";
+  EXPECT_EQ(deliver(normal, job).at(0).status, DeliveryResult::Status::Delivered);
+  // An idle writer may not have run yet: looked at again for up to 5 s.
+  std::size_t low = 0, normal_threads = 0;
+  std::multimap<std::string, ThreadPriority> threads;
+  const auto is_low = [](const ThreadPriority& p) { return p.nice == 19; };
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);;) {
+    threads = thread_priorities();
+    low = 0;
+    for (const auto& [name, priority] : threads)
+      if ((name == "mx-maildir-bg" || name == "mx-maildir-bgs") && is_low(priority)) ++low;
+    if (low == 3 || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(low, 3u);  // two writers and the syncer
+  for (const auto& [name, priority] : threads) {
+    if (name == "mx-maildir-w" || name == "mx-maildir-sync") {
+      ++normal_threads;
+      // as this thread's (the suite may run under nice)
+      EXPECT_EQ(priority.policy, ::sched_getscheduler(0)) << name;
+      EXPECT_EQ(priority.nice, ::getpriority(PRIO_PROCESS, 0)) << name;
+    }
+  }
+  EXPECT_EQ(normal_threads, 3u);
+  normal.stop();
+  background.stop();
+  std::filesystem::remove_all(root);
+}
+
 std::size_t files_in(const std::filesystem::path& dir) {
   std::size_t n = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -166,15 +245,8 @@ TEST(Maildir, ANameTakenInNewIsNotOverwritten) {
   std::filesystem::remove_all(root);
   const auto folder = root / "example.test" / "john";
   for (const char* sub : {"tmp", "new", "cur"}) std::filesystem::create_directories(folder / sub);
-  DeliveryJob job;
-  job.message.id = "00000000000000CD";
-  job.message.sender = "a@client.test";
-  job.message.arrival = queue::Clock::time_point(std::chrono::seconds(3000));
-  queue::Recipient recipient;
-  recipient.address = "john@example.test";
-  job.message.recipients.push_back(recipient);
-  job.content = std::make_shared<const std::string>("Subject: again\r\n\r\nbody\r\n");
-  job.recipients = {0};
+  const auto job = one_recipient_job("00000000000000CD", "john@example.test", 3000,
+                                     "Subject: again\r\n\r\nbody\r\n");
   const auto name = maildir_file_name(job.message.id, 0, 3000, "mx.test");
   { std::ofstream(folder / "new" / name) << "the earlier copy\n"; }
   MaildirCourier courier(root, "mx.test", 2);
