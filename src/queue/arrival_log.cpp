@@ -512,8 +512,7 @@ void ArrivalLog::Impl::write_loop() {
     }
     {
       std::lock_guard lock(mutex);
-      backlog.messages -= ended.messages;
-      backlog.bytes -= ended.bytes;
+      backlog.forget(ended);
     }
     for (auto& append : batch) append.done({});
     retire();

@@ -104,6 +104,10 @@ class ArrivalLog {
       --messages;
       bytes -= size;
     }
+    void forget(const Backlog& done) {
+      messages -= done.messages;
+      bytes -= done.bytes;
+    }
   };
   Backlog backlog() const;
 

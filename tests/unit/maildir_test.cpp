@@ -133,7 +133,6 @@ std::multimap<std::string, ThreadPriority> thread_priorities() {
     std::string name = read_file(task.path() / "comm");
     if (!name.empty() && name.back() == '\n') name.pop_back();
     const auto tid = static_cast<pid_t>(std::stol(task.path().filename().string()));
-    errno = 0;
     out.emplace(name, ThreadPriority{::sched_getscheduler(tid),
                                      ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid))});
   }
