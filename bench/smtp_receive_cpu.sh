@@ -2,13 +2,14 @@
 # smtp_receive_cpu.sh -- what bench/smtp_receive.sh cannot see: mxkit's CPU per message
 # *including* the Maildir copies written after the run (the arrival log's), per thread, and
 # peak RSS. One mxkit serve, one smtp-source run; the server's threads are sampled from
-# /proc before, at the end of the run, and once every copy is in the Maildir.
+# /proc before, at the end of the run, and once every copy is in the Maildir, and so is the
+# whole machine's busy time (it should be otherwise idle).
 #
 # Usage: bench/smtp_receive_cpu.sh [-k conn|reuse] [-m MESSAGES] [-s SESSIONS] [-- SERVE OPTIONS]
 #   e.g. bench/smtp_receive_cpu.sh -k conn -m 8000 -- --arrival-backlog 0
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mxkit=$(dirname "$here")/build/release/mxkit
+mxkit=${MXKIT:-$(dirname "$here")/build/release/mxkit}   # MXKIT: another build to compare
 kind=conn messages=8000 sessions=10 port=2625
 while getopts "k:m:s:" opt; do
   case $opt in
@@ -28,20 +29,26 @@ trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EX
 snap() { for t in /proc/$server/task/*; do echo "$(awk '{print $2, $14 + $15}' "$t/stat")"; done; }
 snap > "$work/t0"
 opt=(); [ "$kind" = reuse ] && opt=(-d)
+# The machine's busy time too (/proc/stat: all but idle and iowait): it counts what the
+# server's threads do not, the kernel's writeback workers and the client.
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+busy0=$(busy)
 start=$(date +%s.%N)
 /usr/sbin/smtp-source "${opt[@]}" -s "$sessions" -m "$messages" -l 4096 -M bench.client \
   -f sender@bench.client -t rcpt@example.test "127.0.0.1:$port"
 end=$(date +%s.%N)
 snap > "$work/t1"
 for _ in $(seq 600); do   # at most 60 s for the copies written after the run
-  [ "$(find "$work/mail" -path '*/new/*' -type f 2>/dev/null | wc -l)" -ge "$messages" ] && break
+  [ "$(ls "$work/mail/example.test/rcpt/new" 2>/dev/null | wc -l)" -ge "$messages" ] && break
   sleep 0.1
 done
 snap > "$work/t2"
+busy1=$(busy)
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
-/usr/bin/python3 - "$work" "$messages" "$start" "$end" "$hwm" "$kind" <<'PY'
+/usr/bin/python3 - "$work" "$messages" "$start" "$end" "$hwm" "$kind" "$((busy1 - busy0))" <<'PY'
 import sys
 work, n, start, end, hwm, kind = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+machine = int(sys.argv[7]) * 10 / n
 def read(name):
     out = {}
     for line in open(f"{work}/{name}"):
@@ -55,5 +62,6 @@ during = {k: ms(t0, t1, k) for k in t1}
 total = sum(ms(t0, t2, k) for k in t2)
 print(f"{kind}: {n / (end - start):.0f} msg/s; CPU ms/msg during the run: " +
       ", ".join(f"{k} {v:.3f}" for k, v in sorted(during.items(), key=lambda kv: -kv[1]) if v > 0) +
-      f"; in all, copies included: {total:.3f}; peak RSS {int(hwm) // 1024} MB")
+      f"; in all, copies included: {total:.3f}; the whole machine (client, kernel workers): "
+      f"{machine:.3f}; peak RSS {int(hwm) // 1024} MB")
 PY

@@ -36,6 +36,11 @@ DeliveryResult deferred(std::string text) {
   return {DeliveryResult::Status::Deferred, "451 4.3.0 " + text, "4.3.0", "maildir"};
 }
 
+DeliveryResult found_copy() {
+  return {DeliveryResult::Status::Delivered, "250 2.0.0 delivered to maildir (copy found)",
+          "2.0.0", "maildir"};
+}
+
 }  // namespace
 
 core::Result<std::filesystem::path> maildir_folder(const std::filesystem::path& root,
@@ -98,18 +103,24 @@ bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name
   return false;
 }
 
-MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname,
-                               std::size_t writers, int nice)
-    : root_(std::move(root)), hostname_(std::move(hostname)), nice_(nice) {
-  for (std::size_t i = 0; i < std::max<std::size_t>(1, writers); ++i)
+namespace {
+
+// Copies written and not yet committed, per courier: each holds an open file until then.
+constexpr std::size_t kMaxOpenCopies = 512;
+
+}  // namespace
+
+MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname, Options options)
+    : root_(std::move(root)), hostname_(std::move(hostname)), options_(options) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.writers); ++i)
     writers_.emplace_back([this] {
       // A low-priority courier's threads are told apart in top -H and perf.
-      core::name_this_thread(nice_ > 0 ? "mx-maildir-bg" : "mx-maildir-w");
+      core::name_this_thread(options_.nice > 0 ? "mx-maildir-bg" : "mx-maildir-w");
       write_loop();
     });
-  syncer_ = std::thread([this] {
-    core::name_this_thread(nice_ > 0 ? "mx-maildir-bgs" : "mx-maildir-sync");
-    sync_loop();
+  committer_ = std::thread([this] {
+    core::name_this_thread(options_.nice > 0 ? "mx-maildir-bgs" : "mx-maildir-sync");
+    commit_loop();
   });
 }
 
@@ -118,7 +129,7 @@ MaildirCourier::~MaildirCourier() { stop(); }
 void MaildirCourier::deliver(DeliveryJob job, DeliveryDone done) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(job), std::move(done), {}, {}});
+    queue_.push_back({std::move(job), std::move(done), {}, {}, {}});
   }
   work_cv_.notify_one();
 }
@@ -126,7 +137,7 @@ void MaildirCourier::deliver(DeliveryJob job, DeliveryDone done) {
 void MaildirCourier::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && writers_.empty() && !syncer_.joinable()) return;
+    if (stopping_ && writers_.empty() && !committer_.joinable()) return;
     stopping_ = true;  // jobs handed over already are still written and reported
   }
   work_cv_.notify_all();
@@ -134,14 +145,20 @@ void MaildirCourier::stop() {
     if (writer.joinable()) writer.join();
   writers_.clear();
   {
-    std::lock_guard lock(mutex_);  // the last writer gone: wake the syncer to finish
+    std::lock_guard lock(mutex_);  // the last writer gone: wake the committer to finish
   }
   ready_cv_.notify_all();
-  if (syncer_.joinable()) syncer_.join();
+  if (committer_.joinable()) committer_.join();
+}
+
+std::size_t MaildirCourier::commits() const {
+  std::lock_guard lock(mutex_);
+  return commits_;
 }
 
 void MaildirCourier::lower_priority() const {
-  if (nice_ != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice_);
+  if (options_.nice != 0)
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice);
 }
 
 void MaildirCourier::write_loop() {
@@ -150,7 +167,10 @@ void MaildirCourier::write_loop() {
     Pending pending;
     {
       std::unique_lock lock(mutex_);
-      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // Stopping, the open-copy bound is not waited on: the committer drains what is written.
+      work_cv_.wait(lock, [this] {
+        return stopping_ || (!queue_.empty() && open_copies_ < kMaxOpenCopies);
+      });
       if (queue_.empty()) return;  // stopping, nothing left
       pending = std::move(queue_.front());
       queue_.pop_front();
@@ -160,13 +180,14 @@ void MaildirCourier::write_loop() {
     {
       std::lock_guard lock(mutex_);
       --writing_;
+      open_copies_ += pending.written.size();
       ready_.push_back(std::move(pending));
     }
     ready_cv_.notify_one();
   }
 }
 
-void MaildirCourier::sync_loop() {
+void MaildirCourier::commit_loop() {
   lower_priority();
   for (;;) {
     std::vector<Pending> batch;
@@ -176,9 +197,13 @@ void MaildirCourier::sync_loop() {
         return !ready_.empty() || (stopping_ && queue_.empty() && writing_ == 0);
       });
       if (ready_.empty()) return;
+      if (options_.gather.count() > 0)
+        ready_cv_.wait_for(lock, options_.gather,
+                           [this] { return stopping_ || open_copies_ >= kMaxOpenCopies / 2; });
       batch.swap(ready_);
+      ++commits_;
     }
-    sync_folders(batch);
+    commit(batch);
   }
 }
 
@@ -207,51 +232,31 @@ core::Result<void> MaildirCourier::ensure_folder(const std::filesystem::path& fo
   return {};
 }
 
-// One copy into FOLDER/new/NAME, complete and fsynced before it has that name: written in tmp/,
-// fsynced, renamed into new/ (the Maildir spec's order, so a reader never sees part of a
-// message, even after a crash), never over a copy already there.
-//
-// (An unnamed O_TMPFILE linked into new/ was measured too: no faster once correct. ext4 without
-// a journal writes the file's inode with no link at the first fsync, so the link needs a
-// second fsync of the file, or after a crash the name in new/ leads to an inode it calls
-// deleted.)
-core::Result<MaildirCourier::Placed> MaildirCourier::place_copy(const std::filesystem::path& folder,
-                                                                const std::string& name,
-                                                                std::string_view text) {
+// One copy written into FOLDER/tmp/NAME; it is made durable and renamed by the committer.
+core::Result<MaildirCourier::Written> MaildirCourier::write_copy(
+    const std::filesystem::path& folder, const std::string& name, std::string_view text) {
   const auto tmp = folder / "tmp" / name;
-  const auto target = folder / "new" / name;
-  int fd = -1;
+  Written copy;
+  copy.folder = folder;
+  copy.name = name;
   {
     std::lock_guard lock(create_mutex_);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    copy.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    copy.sequence = ++opened_;
   }
-  if (fd < 0) return core::fail(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
-  const bool written = core::write_all(fd, text);
-  const bool synced = written && ::fsync(fd) == 0;
-  if (!synced) {
+  if (copy.fd < 0)
+    return core::fail(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
+  if (!core::write_all(copy.fd, text)) {
     const std::string why = errno_text();
-    ::close(fd);
+    ::close(copy.fd);
     ::unlink(tmp.c_str());
-    return core::fail(
-        fmt::format("cannot {} {}: {}", written ? "fsync" : "write", tmp.string(), why));
+    return core::fail(fmt::format("cannot write {}: {}", tmp.string(), why));
   }
-  ::close(fd);
-  // A copy already there was written by an attempt whose outcome was never recorded: it stays.
-  // (RENAME_NOREPLACE, where the file system has it.)
-  int renamed = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
-  if (renamed != 0 && errno == EINVAL) renamed = ::rename(tmp.c_str(), target.c_str());
-  if (renamed != 0) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    if (error == EEXIST) return Placed::AlreadyThere;
-    return core::fail(
-        fmt::format("cannot rename {} into new/: {}", tmp.string(), core::errno_text(error)));
-  }
-  return Placed::Written;
+  return copy;
 }
 
-// One job on a writer thread: each copy written, fsynced and given its name in new/ (place_copy).
-// The copy counts as delivered only after the syncer has fsynced that new/ folder.
+// One job on a writer thread: each copy written in tmp/ (write_copy), or found from an earlier
+// attempt. The committer makes them durable, names them in new/ and fsyncs new/.
 void MaildirCourier::write_copies(Pending& pending) {
   const DeliveryJob& job = pending.job;
   pending.results.resize(job.recipients.size());
@@ -276,29 +281,113 @@ void MaildirCourier::write_copies(Pending& pending) {
     // Only a copy that may have been written before (a recovered message, or a retry) is
     // looked for; a first attempt in this run cannot have left one in new/.
     // A copy found may have been named just before a crash of this process, its folder not yet
-    // fsynced: it is reported once the syncer has fsynced new/ too.
-    const DeliveryResult found{DeliveryResult::Status::Delivered,
-                               "250 2.0.0 delivered to maildir (copy found)", "2.0.0", "maildir"};
+    // fsynced: it is reported once the committer has fsynced new/ too.
     if ((job.recovered || recipient.attempts > 0) && maildir_has_copy(*folder, name)) {
-      result = found;
+      result = found_copy();
       pending.renamed.push_back({slot, *folder});
       continue;
     }
     if (text.empty()) text = maildir_content(job.message.sender, *job.content);
-    const auto placed = place_copy(*folder, name, text);
-    if (!placed) {
-      result = deferred(placed.error().message);
+    auto written = write_copy(*folder, name, text);
+    if (!written) {
+      result = deferred(written.error().message);
       continue;
     }
-    result = *placed == Placed::AlreadyThere
-                 ? found
-                 : DeliveryResult{DeliveryResult::Status::Delivered,
-                                  "250 2.0.0 delivered to maildir", "2.0.0", "maildir"};
-    pending.renamed.push_back({slot, *folder});
+    written->slot = slot;
+    pending.written.push_back(std::move(*written));
   }
 }
 
-// Group commit: one fsync of each new/ folder for every copy the writers finished meanwhile.
+// Group commit of a batch of jobs: their copies made durable (make_durable), each renamed into
+// new/, then each new/ folder fsynced once, and the jobs reported.
+void MaildirCourier::commit(std::vector<Pending>& batch) {
+  make_durable(batch);
+  std::size_t committed = 0;
+  for (auto& pending : batch) {
+    committed += pending.written.size();
+    rename_into_new(pending);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    open_copies_ -= committed;
+  }
+  work_cv_.notify_all();
+  sync_folders(batch);
+}
+
+// One syncfs(2) for each file system the batch's copies are on, through its copy opened first:
+// it writes every dirty page and inode of that file system and waits for them (one pass, one
+// cache flush, for the whole batch), and reports any write-back error there since that copy
+// was opened, so an error that may have touched any copy in the batch is seen. A copy on a
+// file system whose syncfs failed is deferred (its tmp/ file removed); it is written again at
+// the next attempt.
+void MaildirCourier::make_durable(std::vector<Pending>& batch) {
+  std::map<dev_t, const Written*> oldest;
+  for (auto& pending : batch)
+    for (auto& copy : pending.written) {
+      struct stat st {};
+      if (::fstat(copy.fd, &st) != 0) st.st_dev = 0;  // cannot happen on an open file
+      auto [it, added] = oldest.emplace(st.st_dev, &copy);
+      if (!added && copy.sequence < it->second->sequence) it->second = &copy;
+    }
+  std::map<dev_t, std::string> failed;
+  for (const auto& [device, copy] : oldest)
+    if (::syncfs(copy->fd) != 0)
+      failed.emplace(device, fmt::format("cannot make copies in {} durable: syncfs: {}",
+                                         (copy->folder / "tmp").string(), errno_text()));
+  if (failed.empty()) return;
+  for (auto& pending : batch) {
+    std::vector<Written> durable;
+    for (auto& copy : pending.written) {
+      struct stat st {};
+      if (::fstat(copy.fd, &st) != 0) st.st_dev = 0;
+      if (auto it = failed.find(st.st_dev); it != failed.end()) {
+        ::close(copy.fd);
+        ::unlink((copy.folder / "tmp" / copy.name).c_str());
+        pending.results[copy.slot] = deferred(it->second);
+      } else {
+        durable.push_back(std::move(copy));
+      }
+    }
+    pending.written = std::move(durable);
+  }
+}
+
+// Each durable copy given its name in new/ (the Maildir spec's order: a reader never sees part
+// of a message, even after a crash), never over a copy already there: one found there was
+// written by an attempt whose outcome was never recorded, and it stays (RENAME_NOREPLACE,
+// where the file system has it).
+//
+// (An unnamed O_TMPFILE linked into new/ was measured too: no faster once correct. ext4 without
+// a journal writes the file's inode with no link at the first fsync, so the link needs a
+// second fsync of the file, or after a crash the name in new/ leads to an inode it calls
+// deleted.)
+void MaildirCourier::rename_into_new(Pending& pending) {
+  for (auto& copy : pending.written) {
+    ::close(copy.fd);
+    const auto tmp = copy.folder / "tmp" / copy.name;
+    const auto target = copy.folder / "new" / copy.name;
+    int renamed = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+    if (renamed != 0 && errno == EINVAL) renamed = ::rename(tmp.c_str(), target.c_str());
+    if (renamed != 0) {
+      const int error = errno;
+      ::unlink(tmp.c_str());
+      if (error != EEXIST) {
+        pending.results[copy.slot] = deferred(fmt::format(
+            "cannot rename {} into new/: {}", tmp.string(), core::errno_text(error)));
+        continue;
+      }
+      pending.results[copy.slot] = found_copy();
+    } else {
+      pending.results[copy.slot] = {DeliveryResult::Status::Delivered,
+                                    "250 2.0.0 delivered to maildir", "2.0.0", "maildir"};
+    }
+    pending.renamed.push_back({copy.slot, copy.folder});
+  }
+  pending.written.clear();
+}
+
+// One fsync of each new/ folder for every copy named in it in this batch.
 void MaildirCourier::sync_folders(std::vector<Pending>& batch) {
   std::set<std::filesystem::path> folders;
   for (const auto& pending : batch)

@@ -1,6 +1,6 @@
 // Local delivery into Maildirs (the format of cr.yp.to/proto/maildir.html, as Dovecot and
 // Postfix's local(8) read and write it): ROOT/<domain>/<local part>/{tmp,new,cur}, one file a
-// message, written in tmp/, fsynced, renamed into new/, the directory fsynced.
+// message, written in tmp/, made durable, renamed into new/, the directory fsynced.
 //
 // Exactly once across crashes: a copy's file name is derived from its queue id and recipient
 // index (not from the clock and the pid), so a redelivery after a crash between the rename and
@@ -8,6 +8,7 @@
 // and reports it delivered instead of writing a second one.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,57 +47,87 @@ std::string maildir_content(std::string_view sender, std::string_view content);
 // moves it, appending ":2,FLAGS").
 bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name);
 
-// The Courier for local mailboxes, with the spool's group commit: writer threads each take a
-// job, write its copies in tmp/, fsync them (in parallel across jobs) and rename them into
-// new/; one syncer thread then fsyncs each new/ folder once for every copy finished meanwhile
-// and reports those jobs. Deliveries at reception wait on this, so the fsyncs must overlap.
+// The Courier for local mailboxes, with a group commit: writer threads each take a job and write
+// its copies in tmp/; one committer thread then makes every copy written meanwhile durable with
+// one syncfs(2) of their file system, renames each into new/, fsyncs each new/ folder once and
+// reports those jobs. A copy is in new/ only once its data and inode are on stable storage,
+// as the Maildir spec asks (and as a per-copy fsync would have it), but the file system writes
+// the batch's inode blocks and bitmaps, and flushes its cache, once instead of once a copy
+// (docs/architecture.md, "Maildir group commit", has the numbers).
 class MaildirCourier : public Courier {
  public:
-  // `nice`: the writers' and syncer's scheduling priority (setpriority(2)); serve gives 19 to
-  // the courier of the arrival log's copies (written after the 250), so receiving comes first.
-  MaildirCourier(std::filesystem::path root, std::string hostname, std::size_t writers = 8,
-                 int nice = 0);
+  struct Options {
+    std::size_t writers = 8;
+    // The writers' and committer's scheduling priority (setpriority(2)); serve gives 19 to the
+    // courier of the arrival log's copies (written after the 250), so receiving comes first.
+    int nice = 0;
+    // How long the committer lets copies gather before a commit (or until 256 are written):
+    // bigger batches cost less CPU a copy. Zero for copies a session waits for; serve gives
+    // the arrival log's courier 20 ms.
+    std::chrono::milliseconds gather{0};
+  };
+  MaildirCourier(std::filesystem::path root, std::string hostname, Options options);
+  MaildirCourier(std::filesystem::path root, std::string hostname)
+      : MaildirCourier(std::move(root), std::move(hostname), Options{}) {}
   ~MaildirCourier() override;
 
   void deliver(DeliveryJob job, DeliveryDone done) override;
   void stop() override;
+  // Group commits made so far (each one syncfs of each file system written to).
+  std::size_t commits() const;
 
  private:
+  // A copy written in FOLDER/tmp/NAME, not yet durable. Its file stays open until committed:
+  // syncfs(2) through the oldest open copy reports any write-back error on the file system
+  // since that copy was opened, so an error is never missed for a copy in the batch.
+  struct Written {
+    std::size_t slot = 0;
+    std::filesystem::path folder;
+    std::string name;
+    int fd = -1;
+    std::uint64_t sequence = 0;  // order of opening
+  };
   struct Pending {
     DeliveryJob job;
     DeliveryDone done;
     std::vector<DeliveryResult> results;
-    // Copies renamed into FOLDER/new, delivered once the syncer has fsynced that folder.
+    std::vector<Written> written;  // to be made durable and renamed into new/
+    // Copies in FOLDER/new, delivered once the committer has fsynced that folder.
     std::vector<std::pair<std::size_t, std::filesystem::path>> renamed;
   };
   void lower_priority() const;  // on each of its threads
   void write_loop();
-  void sync_loop();
+  void commit_loop();
   void write_copies(Pending& pending);
-  enum class Placed { Written, AlreadyThere };
-  core::Result<Placed> place_copy(const std::filesystem::path& folder, const std::string& name,
-                                  std::string_view text);
+  core::Result<Written> write_copy(const std::filesystem::path& folder, const std::string& name,
+                                   std::string_view text);
+  void commit(std::vector<Pending>& batch);
+  void make_durable(std::vector<Pending>& batch);
+  void rename_into_new(Pending& pending);
   void sync_folders(std::vector<Pending>& batch);
   core::Result<void> ensure_folder(const std::filesystem::path& folder);
 
   std::filesystem::path root_;
   std::string hostname_;
-  int nice_ = 0;
+  Options options_;
   std::mutex folders_mutex_;
   std::set<std::filesystem::path> known_folders_;  // created and fsynced already
   // Creating a file holds tmp/'s inode lock for the whole inode allocation (long on ext4
   // without a journal, which skips recently deleted inodes one by one); writers that wait for
   // it in the kernel spin. Waiting here sleeps instead: about 7% less CPU per message.
   std::mutex create_mutex_;
-  std::mutex mutex_;
-  std::condition_variable work_cv_;   // writers: a job is waiting
-  std::condition_variable ready_cv_;  // syncer: a job is written
+  std::uint64_t opened_ = 0;  // copies opened so far (under create_mutex_)
+  mutable std::mutex mutex_;
+  std::condition_variable work_cv_;   // writers: a job is waiting, or room for open copies
+  std::condition_variable ready_cv_;  // committer: a job is written
   std::deque<Pending> queue_;
   std::vector<Pending> ready_;
-  std::size_t writing_ = 0;  // jobs taken by writers and not yet in ready_
+  std::size_t writing_ = 0;       // jobs taken by writers and not yet in ready_
+  std::size_t open_copies_ = 0;   // copies written and not yet committed (each holds a file)
+  std::size_t commits_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> writers_;
-  std::thread syncer_;
+  std::thread committer_;
 };
 
 }  // namespace mxkit::delivery
