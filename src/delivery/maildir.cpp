@@ -232,7 +232,8 @@ core::Result<void> MaildirCourier::ensure_folder(const std::filesystem::path& fo
   return {};
 }
 
-// One copy written into FOLDER/tmp/NAME; it is made durable and renamed by the committer.
+// One copy written into FOLDER/tmp/NAME (and fsynced, Durability::FsyncEach); the committer
+// renames it.
 core::Result<MaildirCourier::Written> MaildirCourier::write_copy(
     const std::filesystem::path& folder, const std::string& name, std::string_view text) {
   const auto tmp = folder / "tmp" / name;
@@ -246,11 +247,14 @@ core::Result<MaildirCourier::Written> MaildirCourier::write_copy(
   }
   if (copy.fd < 0)
     return core::fail(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
-  if (!core::write_all(copy.fd, text)) {
+  const bool written = core::write_all(copy.fd, text);
+  copy.durable = written && options_.durability == Durability::FsyncEach;
+  if (!written || (copy.durable && ::fsync(copy.fd) != 0)) {
     const std::string why = errno_text();
     ::close(copy.fd);
     ::unlink(tmp.c_str());
-    return core::fail(fmt::format("cannot write {}: {}", tmp.string(), why));
+    return core::fail(
+        fmt::format("cannot {} {}: {}", written ? "fsync" : "write", tmp.string(), why));
   }
   return copy;
 }
@@ -301,12 +305,10 @@ void MaildirCourier::write_copies(Pending& pending) {
 // Group commit of a batch of jobs: their copies made durable (make_durable), each renamed into
 // new/, then each new/ folder fsynced once, and the jobs reported.
 void MaildirCourier::commit(std::vector<Pending>& batch) {
+  std::size_t committed = 0;  // files closed here, renamed or not
+  for (const auto& pending : batch) committed += pending.written.size();
   make_durable(batch);
-  std::size_t committed = 0;
-  for (auto& pending : batch) {
-    committed += pending.written.size();
-    rename_into_new(pending);
-  }
+  for (auto& pending : batch) rename_into_new(pending);
   {
     std::lock_guard lock(mutex_);
     open_copies_ -= committed;
@@ -315,16 +317,17 @@ void MaildirCourier::commit(std::vector<Pending>& batch) {
   sync_folders(batch);
 }
 
-// One syncfs(2) for each file system the batch's copies are on, through its copy opened first:
-// it writes every dirty page and inode of that file system and waits for them (one pass, one
-// cache flush, for the whole batch), and reports any write-back error there since that copy
-// was opened, so an error that may have touched any copy in the batch is seen. A copy on a
-// file system whose syncfs failed is deferred (its tmp/ file removed); it is written again at
-// the next attempt.
+// Durability::SyncfsBatch: one syncfs(2) for each file system the batch's copies not yet
+// durable are on, through its copy opened first. It writes every dirty page and inode of that
+// file system and waits for them (one pass, one cache flush, for the whole batch), and reports
+// any write-back error there since that copy was opened, so an error that may have touched any
+// copy in the batch is seen. A copy on a file system whose syncfs failed is deferred (its tmp/
+// file removed); it is written again at the next attempt.
 void MaildirCourier::make_durable(std::vector<Pending>& batch) {
   std::map<dev_t, const Written*> oldest;
   for (auto& pending : batch)
     for (auto& copy : pending.written) {
+      if (copy.durable) continue;
       struct stat st {};
       if (::fstat(copy.fd, &st) != 0) st.st_dev = 0;  // cannot happen on an open file
       auto [it, added] = oldest.emplace(st.st_dev, &copy);
@@ -341,7 +344,7 @@ void MaildirCourier::make_durable(std::vector<Pending>& batch) {
     for (auto& copy : pending.written) {
       struct stat st {};
       if (::fstat(copy.fd, &st) != 0) st.st_dev = 0;
-      if (auto it = failed.find(st.st_dev); it != failed.end()) {
+      if (auto it = failed.find(st.st_dev); !copy.durable && it != failed.end()) {
         ::close(copy.fd);
         ::unlink((copy.folder / "tmp" / copy.name).c_str());
         pending.results[copy.slot] = deferred(it->second);

@@ -48,22 +48,32 @@ std::string maildir_content(std::string_view sender, std::string_view content);
 bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name);
 
 // The Courier for local mailboxes, with a group commit: writer threads each take a job and write
-// its copies in tmp/; one committer thread then makes every copy written meanwhile durable with
-// one syncfs(2) of their file system, renames each into new/, fsyncs each new/ folder once and
-// reports those jobs. A copy is in new/ only once its data and inode are on stable storage,
-// as the Maildir spec asks (and as a per-copy fsync would have it), but the file system writes
-// the batch's inode blocks and bitmaps, and flushes its cache, once instead of once a copy
+// its copies in tmp/; one committer thread then takes every copy written meanwhile, renames each
+// into new/ once it is durable, fsyncs each new/ folder once and reports those jobs. A copy is
+// in new/ only once its data and inode are on stable storage, as the Maildir spec asks. How it
+// gets there is the courier's Durability: an fsync of each copy by its writer, or one syncfs(2)
+// of the file system by the committer for the whole batch, which writes the batch's inode
+// blocks and bitmaps, and flushes the disk cache, once instead of once a copy
 // (docs/architecture.md, "Maildir group commit", has the numbers).
 class MaildirCourier : public Courier {
  public:
+  enum class Durability {
+    // Each copy fsynced by its writer, in parallel with the others': a session waiting for its
+    // copy waits for its own file only, never for what else is dirty on the file system.
+    FsyncEach,
+    // The batch's copies made durable by one syncfs of each file system they are on: less CPU
+    // a copy, but it writes whatever else is dirty there too; for copies nobody waits for.
+    SyncfsBatch,
+  };
   struct Options {
     std::size_t writers = 8;
     // The writers' and committer's scheduling priority (setpriority(2)); serve gives 19 to the
     // courier of the arrival log's copies (written after the 250), so receiving comes first.
     int nice = 0;
+    Durability durability = Durability::FsyncEach;
     // How long the committer lets copies gather before a commit (or until 256 are written):
     // bigger batches cost less CPU a copy. Zero for copies a session waits for; serve gives
-    // the arrival log's courier 20 ms.
+    // the arrival log's courier (SyncfsBatch) 20 ms.
     std::chrono::milliseconds gather{0};
   };
   MaildirCourier(std::filesystem::path root, std::string hostname, Options options);
@@ -73,7 +83,7 @@ class MaildirCourier : public Courier {
 
   void deliver(DeliveryJob job, DeliveryDone done) override;
   void stop() override;
-  // Group commits made so far (each one syncfs of each file system written to).
+  // Group commits made so far.
   std::size_t commits() const;
 
  private:
@@ -86,6 +96,7 @@ class MaildirCourier : public Courier {
     std::string name;
     int fd = -1;
     std::uint64_t sequence = 0;  // order of opening
+    bool durable = false;        // fsynced by its writer (Durability::FsyncEach)
   };
   struct Pending {
     DeliveryJob job;

@@ -190,16 +190,19 @@ std::size_t files_in(const std::filesystem::path& dir) {
   return n;
 }
 
-// Many sessions delivering at reception at once: the writers fsync in parallel and the syncer
-// fsyncs each folder for the whole batch, yet every job is reported once, every copy is in new/
-// exactly once, and nothing is left in tmp/. A stop() reports the jobs it was handed first.
-TEST(Maildir, ConcurrentJobsAreEachWrittenOnceAndReported) {
+// Many sessions delivering at once: the writers write (and fsync, FsyncEach) in parallel, the
+// committer makes a batch durable (SyncfsBatch) and fsyncs each folder once for it, yet every
+// job is reported once, every copy is in new/ exactly once, and nothing is left in tmp/. A
+// stop() reports the jobs it was handed first.
+class MaildirDurability : public ::testing::TestWithParam<MaildirCourier::Durability> {};
+
+TEST_P(MaildirDurability, ConcurrentJobsAreEachWrittenOnceAndReported) {
   const auto root = scratch("par");
   std::filesystem::remove_all(root);
   constexpr int kThreads = 6, kJobs = 40;
   std::atomic<int> delivered{0}, reported{0};
   {
-    MaildirCourier courier(root, "mx.test", {.writers = 4});
+    MaildirCourier courier(root, "mx.test", {.writers = 4, .durability = GetParam()});
     std::vector<std::thread> senders;
     for (int t = 0; t < kThreads; ++t) {
       senders.emplace_back([&, t] {
@@ -236,6 +239,10 @@ TEST(Maildir, ConcurrentJobsAreEachWrittenOnceAndReported) {
   std::filesystem::remove_all(root);
 }
 
+INSTANTIATE_TEST_SUITE_P(Both, MaildirDurability,
+                         ::testing::Values(MaildirCourier::Durability::FsyncEach,
+                                           MaildirCourier::Durability::SyncfsBatch));
+
 // A gathering courier (as serve runs the arrival log's) makes the copies of jobs handed over
 // over a while durable together: forty jobs 3 ms apart take a handful of group commits (each
 // one syncfs), not forty, and each copy is in new/ with its content, none left in tmp/.
@@ -244,7 +251,9 @@ TEST(Maildir, CopiesHandedOverWithinTheGatherTimeShareAGroupCommit) {
   std::filesystem::remove_all(root);
   constexpr int kJobs = 40;
   MaildirCourier courier(root, "mx.test",
-                         {.writers = 4, .gather = std::chrono::milliseconds(500)});
+                         {.writers = 4,
+                          .durability = MaildirCourier::Durability::SyncfsBatch,
+                          .gather = std::chrono::milliseconds(500)});
   std::promise<void> all_reported;
   std::atomic<int> reported{0}, delivered{0};
   for (int j = 0; j < kJobs; ++j) {
