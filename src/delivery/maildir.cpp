@@ -105,7 +105,8 @@ bool maildir_has_copy(const std::filesystem::path& folder, std::string_view name
 
 namespace {
 
-// Copies written and not yet committed, per courier: each holds an open file until then.
+// Copies written and not yet committed, per courier (SyncfsBatch ones hold an open file until
+// then).
 constexpr std::size_t kMaxOpenCopies = 512;
 
 }  // namespace
@@ -249,13 +250,20 @@ core::Result<MaildirCourier::Written> MaildirCourier::write_copy(
     return core::fail(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
   const bool written = core::write_all(copy.fd, text);
   copy.durable = written && options_.durability == Durability::FsyncEach;
-  if (!written || (copy.durable && ::fsync(copy.fd) != 0)) {
+  struct stat st {};
+  const bool ok = written && (copy.durable ? ::fsync(copy.fd) == 0 : ::fstat(copy.fd, &st) == 0);
+  if (!ok) {
     const std::string why = errno_text();
     ::close(copy.fd);
     ::unlink(tmp.c_str());
-    return core::fail(
-        fmt::format("cannot {} {}: {}", written ? "fsync" : "write", tmp.string(), why));
+    return core::fail(fmt::format("cannot {} {}: {}", !written ? "write" : "fsync", tmp.string(),
+                                  why));
   }
+  if (copy.durable) {  // nothing more to ask of the file
+    ::close(copy.fd);
+    copy.fd = -1;
+  }
+  copy.device = st.st_dev;
   return copy;
 }
 
@@ -328,9 +336,7 @@ void MaildirCourier::make_durable(std::vector<Pending>& batch) {
   for (auto& pending : batch)
     for (auto& copy : pending.written) {
       if (copy.durable) continue;
-      struct stat st {};
-      if (::fstat(copy.fd, &st) != 0) st.st_dev = 0;  // cannot happen on an open file
-      auto [it, added] = oldest.emplace(st.st_dev, &copy);
+      auto [it, added] = oldest.emplace(copy.device, &copy);
       if (!added && copy.sequence < it->second->sequence) it->second = &copy;
     }
   std::map<dev_t, std::string> failed;
@@ -342,9 +348,7 @@ void MaildirCourier::make_durable(std::vector<Pending>& batch) {
   for (auto& pending : batch) {
     std::vector<Written> durable;
     for (auto& copy : pending.written) {
-      struct stat st {};
-      if (::fstat(copy.fd, &st) != 0) st.st_dev = 0;
-      if (auto it = failed.find(st.st_dev); !copy.durable && it != failed.end()) {
+      if (auto it = failed.find(copy.device); !copy.durable && it != failed.end()) {
         ::close(copy.fd);
         ::unlink((copy.folder / "tmp" / copy.name).c_str());
         pending.results[copy.slot] = deferred(it->second);
@@ -367,7 +371,7 @@ void MaildirCourier::make_durable(std::vector<Pending>& batch) {
 // deleted.)
 void MaildirCourier::rename_into_new(Pending& pending) {
   for (auto& copy : pending.written) {
-    ::close(copy.fd);
+    if (copy.fd >= 0) ::close(copy.fd);
     const auto tmp = copy.folder / "tmp" / copy.name;
     const auto target = copy.folder / "new" / copy.name;
     int renamed = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);

@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include <sys/types.h>
+
 #include "core/result.hpp"
 #include "delivery/courier.hpp"
 
@@ -87,14 +89,16 @@ class MaildirCourier : public Courier {
   std::size_t commits() const;
 
  private:
-  // A copy written in FOLDER/tmp/NAME, not yet durable. Its file stays open until committed:
-  // syncfs(2) through the oldest open copy reports any write-back error on the file system
-  // since that copy was opened, so an error is never missed for a copy in the batch.
+  // A copy written in FOLDER/tmp/NAME, to be renamed into new/. Unless its writer fsynced it,
+  // its file stays open until committed: syncfs(2) through the oldest open copy reports any
+  // write-back error on the file system since that copy was opened, so an error is never
+  // missed for a copy in the batch.
   struct Written {
     std::size_t slot = 0;
     std::filesystem::path folder;
     std::string name;
-    int fd = -1;
+    int fd = -1;                 // -1 once durable
+    dev_t device = 0;            // its file system
     std::uint64_t sequence = 0;  // order of opening
     bool durable = false;        // fsynced by its writer (Durability::FsyncEach)
   };
@@ -134,7 +138,7 @@ class MaildirCourier : public Courier {
   std::deque<Pending> queue_;
   std::vector<Pending> ready_;
   std::size_t writing_ = 0;       // jobs taken by writers and not yet in ready_
-  std::size_t open_copies_ = 0;   // copies written and not yet committed (each holds a file)
+  std::size_t open_copies_ = 0;   // copies written and not yet committed (most hold a file)
   std::size_t commits_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> writers_;
