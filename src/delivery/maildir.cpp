@@ -128,9 +128,12 @@ MaildirCourier::MaildirCourier(std::filesystem::path root, std::string hostname,
 MaildirCourier::~MaildirCourier() { stop(); }
 
 void MaildirCourier::deliver(DeliveryJob job, DeliveryDone done) {
+  Pending pending;
+  pending.job = std::move(job);
+  pending.done = std::move(done);
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(job), std::move(done), {}, {}, {}});
+    queue_.push_back(std::move(pending));
   }
   work_cv_.notify_one();
 }
@@ -249,17 +252,17 @@ core::Result<MaildirCourier::Written> MaildirCourier::write_copy(
   if (copy.fd < 0)
     return core::fail(fmt::format("cannot write {}: {}", tmp.string(), errno_text()));
   const bool written = core::write_all(copy.fd, text);
-  copy.durable = written && options_.durability == Durability::FsyncEach;
+  const bool fsync_each = options_.durability == Durability::FsyncEach;
   struct stat st {};
-  const bool ok = written && (copy.durable ? ::fsync(copy.fd) == 0 : ::fstat(copy.fd, &st) == 0);
-  if (!ok) {
+  if (!written || (fsync_each ? ::fsync(copy.fd) : ::fstat(copy.fd, &st)) != 0) {
     const std::string why = errno_text();
     ::close(copy.fd);
     ::unlink(tmp.c_str());
-    return core::fail(fmt::format("cannot {} {}: {}", !written ? "write" : "fsync", tmp.string(),
-                                  why));
+    return core::fail(fmt::format("cannot {} {}: {}",
+                                  !written ? "write" : (fsync_each ? "fsync" : "stat"),
+                                  tmp.string(), why));
   }
-  if (copy.durable) {  // nothing more to ask of the file
+  if (fsync_each) {  // durable: nothing more to ask of the file
     ::close(copy.fd);
     copy.fd = -1;
   }
@@ -335,7 +338,7 @@ void MaildirCourier::make_durable(std::vector<Pending>& batch) {
   std::map<dev_t, const Written*> oldest;
   for (auto& pending : batch)
     for (auto& copy : pending.written) {
-      if (copy.durable) continue;
+      if (copy.durable()) continue;
       auto [it, added] = oldest.emplace(copy.device, &copy);
       if (!added && copy.sequence < it->second->sequence) it->second = &copy;
     }
@@ -348,7 +351,7 @@ void MaildirCourier::make_durable(std::vector<Pending>& batch) {
   for (auto& pending : batch) {
     std::vector<Written> durable;
     for (auto& copy : pending.written) {
-      if (auto it = failed.find(copy.device); !copy.durable && it != failed.end()) {
+      if (auto it = failed.find(copy.device); !copy.durable() && it != failed.end()) {
         ::close(copy.fd);
         ::unlink((copy.folder / "tmp" / copy.name).c_str());
         pending.results[copy.slot] = deferred(it->second);

@@ -97,10 +97,10 @@ class MaildirCourier : public Courier {
     std::size_t slot = 0;
     std::filesystem::path folder;
     std::string name;
-    int fd = -1;                 // -1 once durable
+    int fd = -1;                 // closed (-1) once its writer fsynced it (FsyncEach)
     dev_t device = 0;            // its file system
     std::uint64_t sequence = 0;  // order of opening
-    bool durable = false;        // fsynced by its writer (Durability::FsyncEach)
+    bool durable() const { return fd < 0; }
   };
   struct Pending {
     DeliveryJob job;

@@ -13,9 +13,25 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <cerrno>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+// Fault injection for an error the kernel gives too rarely to wait for (a write-back failure,
+// which syncfs reports): the courier's calls to syncfs resolve to this test binary's, which
+// fails with EIO while `syncfs_fails` is set and is the real system call otherwise.
+namespace {
+std::atomic<bool> syncfs_fails{false};
+}  // namespace
+extern "C" int syncfs(int fd) noexcept {
+  if (syncfs_fails) {
+    errno = EIO;
+    return -1;
+  }
+  return static_cast<int>(::syscall(SYS_syncfs, fd));
+}
 
 namespace mxkit::delivery {
 namespace {
@@ -276,6 +292,50 @@ TEST(Maildir, CopiesHandedOverWithinTheGatherTimeShareAGroupCommit) {
   EXPECT_EQ(read_file(folder / "new" / maildir_file_name(fmt::format("{:016X}", 7), 0, 4000,
                                                           "mx.test")),
             "Return-Path: <a@client.test>\nSubject: 6\n\nbody 6\n");
+  courier.stop();
+  std::filesystem::remove_all(root);
+}
+
+// A failed syncfs defers every copy of its batch: each job hears 451 4.3.0 naming syncfs, its
+// tmp/ file is gone and nothing is in new/. More copies fail than the courier keeps open (512),
+// so a count of open copies that missed the failed ones would stop the writers for good; the
+// same jobs then go through once syncfs works again, each copy once.
+TEST(Maildir, AFailedSyncfsDefersItsBatchAndTheCourierGoesOn) {
+  const auto root = scratch("syncfs");
+  std::filesystem::remove_all(root);
+  constexpr int kJobs = 600;
+  MaildirCourier courier(root, "mx.test",
+                         {.writers = 4, .durability = MaildirCourier::Durability::SyncfsBatch});
+  const auto folder = root / "example.test" / "eio";
+  auto round = [&](bool retry) {
+    std::promise<void> all;
+    std::atomic<int> reported{0}, delivered{0}, deferred_syncfs{0};
+    for (int j = 0; j < kJobs; ++j) {
+      const std::string id = fmt::format("{:016X}", j + 1);
+      auto job = one_recipient_job(id.c_str(), "eio@example.test", 5000, "Subject: x\r\n\r\nb\r\n");
+      job.message.recipients[0].attempts = retry ? 1 : 0;
+      courier.deliver(std::move(job), [&](std::vector<DeliveryResult> results) {
+        for (const auto& r : results) {
+          if (r.status == DeliveryResult::Status::Delivered) ++delivered;
+          if (r.status == DeliveryResult::Status::Deferred && r.enhanced == "4.3.0" &&
+              r.reply.find("syncfs: ") != std::string::npos)
+            ++deferred_syncfs;
+        }
+        if (++reported == kJobs) all.set_value();
+      });
+    }
+    EXPECT_EQ(all.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready)
+        << reported.load() << " of " << kJobs << " jobs reported";
+    return std::make_pair(delivered.load(), deferred_syncfs.load());
+  };
+  syncfs_fails = true;
+  EXPECT_EQ(round(false), std::make_pair(0, kJobs));
+  syncfs_fails = false;
+  EXPECT_EQ(files_in(folder / "tmp"), 0u);
+  EXPECT_EQ(files_in(folder / "new"), 0u);
+  EXPECT_EQ(round(true), std::make_pair(kJobs, 0));
+  EXPECT_EQ(files_in(folder / "new"), static_cast<std::size_t>(kJobs));
+  EXPECT_EQ(files_in(folder / "tmp"), 0u);
   courier.stop();
   std::filesystem::remove_all(root);
 }
