@@ -191,6 +191,10 @@ struct DnsServer::Impl {
   }
   std::vector<ZoneSource> sources;
   ZoneHolder holder;
+  // Made in start() and shared by the workers. Declared before them so that it outlives them:
+  // a TCP session still suspended when a worker's io_context is destroyed releases its client
+  // here as its frame goes.
+  std::unique_ptr<TcpClientLimit> tcp_clients;
   std::vector<std::unique_ptr<Worker>> workers;
   ServerCounters* counters = nullptr;
   std::mutex reload_mutex;
@@ -207,7 +211,6 @@ struct DnsServer::Impl {
   std::unique_ptr<ZoneJournals> journals;
   std::unique_ptr<ManagedZones> managed;  // set_zone's, under state_mutex (changed under reload_mutex too)
   asio::io_context control{1};  // run()'s signals, and stop()
-  std::unique_ptr<TcpClientLimit> tcp_clients;  // made in start(), shared by the workers
 
   void compose() {  // with state_mutex held
     if (secondaries.empty() && managed->empty() && file_load.set) {  // the file zones alone: no second index of them
