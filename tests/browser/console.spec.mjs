@@ -107,9 +107,17 @@ try {
   await previewAndSave({ value: `mail.${zone}` });
   const mxRow = page.locator('#records-table tbody tr', { hasText: `mail.${zone}` })
     .filter({ has: page.locator('td', { hasText: /^MX$/ }) });
+  // The table is drawn again once the save's reload answers; a row read in between can mix
+  // cells of the old and the new table, so read until it settles (5 s at most).
+  const expectedMx = [zone, '3600', 'MX', '10', `mail.${zone}`];
+  let mxCells = [];
+  for (const until = Date.now() + 5000; Date.now() < until;) {
+    mxCells = (await mxRow.locator('td').allTextContents()).slice(0, 5);
+    if ((await mxRow.count()) === 1 && JSON.stringify(mxCells) === JSON.stringify(expectedMx)) break;
+    await page.waitForTimeout(100);
+  }
   assert.equal(await mxRow.count(), 1);
-  assert.deepEqual((await mxRow.locator('td').allTextContents()).slice(0, 5),
-    [zone, '3600', 'MX', '10', `mail.${zone}`]);
+  assert.deepEqual(mxCells, expectedMx);
   await page.locator('#records-table').screenshot({ path: join(outputDir, 'console-records.png') });
   result.mx = { name: zone, priority: 10, exchange: `mail.${zone}` };
 
